@@ -1,0 +1,41 @@
+# The README's promise: `make run` serves the demo practice, `make test` proves everything works.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test test-long bench lint lock clean
+
+install: $(STAMP)
+
+# The stamp depends on the lock, so a changed lock re-syncs the environment.
+$(STAMP): requirements.lock pyproject.toml
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+run: install
+	@scripts/run
+
+test: install
+	@scripts/test
+
+test-long: install
+	@KITHKIN_LONG_TESTS=1 $(BIN)/pytest -m "slow" -q
+
+bench: install
+	@$(BIN)/python bench/run.py
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Regenerates requirements.lock from pyproject.toml (needs network access to the package index).
+lock:
+	@test -x $(VENV)/bin/pip-compile || $(BIN)/python -m pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --extra dev --generate-hashes --allow-unsafe --strip-extras \
+		-o requirements.lock pyproject.toml
+
+clean:
+	rm -rf $(VENV) var/static

@@ -1,0 +1,89 @@
+"""Personas shared by every Django test (STYLE.md): alice treats carol, bob is a colleague with no
+relationship to her, sam supervises alice, adam administers the practice, dave is bob's client,
+and mallory works in another practice.
+
+Imports stay inside the fixtures so the pure-core tests run with Django absent.
+"""
+
+import datetime
+from types import SimpleNamespace
+
+import pytest
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def world(db):
+    from kithkin.accounts.models import User
+    from kithkin.clients.models import Client, Person
+    from kithkin.practices.models import Practice
+    from kithkin.relationships.models import TherapyRelationship
+
+    practice = Practice.objects.create(name="Riverside", slug="riverside")
+    elsewhere = Practice.objects.create(name="Elsewhere", slug="elsewhere")
+
+    def user(username, role, practice, **extra):
+        return User.objects.create_user(
+            username=username,
+            password=PASSWORD,
+            role=role,
+            practice=practice,
+            first_name=username.title(),
+            last_name="Example",
+            **extra,
+        )
+
+    sam = user("sam", User.Roles.SUPERVISOR, practice)
+    alice = user("alice", User.Roles.THERAPIST, practice, supervisor=sam)
+    bob = user("bob", User.Roles.THERAPIST, practice)
+    adam = user("adam", User.Roles.ADMIN, practice)
+    carol_login = user("carol", User.Roles.CLIENT, practice)
+    dave_login = user("dave", User.Roles.CLIENT, practice)
+    mallory = user("mallory", User.Roles.THERAPIST, elsewhere)
+
+    started = datetime.date(2026, 1, 5)
+
+    def client(given, family, therapist, portal_user=None, on=practice):
+        record = Client.objects.create(
+            practice=on,
+            given_name=given,
+            family_name=family,
+            portal_user=portal_user,
+            email=f"{given.lower()}@example.org",
+        )
+        TherapyRelationship.objects.create(
+            practice=on, client=record, therapist=therapist, started_on=started
+        )
+        return record
+
+    carol = client("Carol", "Quill", alice, carol_login)
+    dave = client("Dave", "Marsh", bob, dave_login)
+    eve = client("Eve", "Farrow", mallory, on=elsewhere)
+    Person.objects.create(practice=practice, client=carol, name="Diane", role="roommate")
+
+    return SimpleNamespace(
+        practice=practice,
+        elsewhere=elsewhere,
+        alice=alice,
+        bob=bob,
+        sam=sam,
+        adam=adam,
+        mallory=mallory,
+        carol_login=carol_login,
+        dave_login=dave_login,
+        carol=carol,
+        dave=dave,
+        eve=eve,
+    )
+
+
+@pytest.fixture
+def login(client):
+    """Logs the test client in as a user and returns it."""
+
+    def as_user(user):
+        client.force_login(user)
+        return client
+
+    return as_user

@@ -1,0 +1,85 @@
+"""The one door to the access policy for pages (and later the API).
+
+Views never decide access themselves: they ask :func:`client_for` or
+:func:`require_in_practice`, which translate the pure decision into 404 or 403.
+"""
+
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect
+
+from kithkin.clients.models import Client
+from kithkin.core.access import Action, Actor, ClientRecord, PracticeScope, Role, can
+
+
+def actor_for(user) -> Actor:
+    """The policy's view of a logged-in user; cached on the user object for the request."""
+    cached = getattr(user, "_kithkin_actor", None)
+    if cached is not None:
+        return cached
+    supervisee_ids = frozenset()
+    if user.role == Role.SUPERVISOR:
+        supervisee_ids = frozenset(user.supervisees.values_list("pk", flat=True))
+    actor = Actor(
+        user_id=user.pk,
+        role=Role(user.role),
+        practice_id=user.practice_id,
+        supervisee_ids=supervisee_ids,
+        active=user.is_active,
+    )
+    user._kithkin_actor = actor
+    return actor
+
+
+def record_for(client: Client) -> ClientRecord:
+    therapist_ids = frozenset(
+        client.therapy_relationships.filter(ended_on__isnull=True).values_list(
+            "therapist_id", flat=True
+        )
+    )
+    return ClientRecord(
+        client_id=client.pk,
+        practice_id=client.practice_id,
+        therapist_ids=therapist_ids,
+        portal_user_id=client.portal_user_id,
+    )
+
+
+def client_for(request, client_id: int, action: Action) -> Client:
+    """The client, if the user may do ``action`` to them.
+
+    A user who may not even read the record gets 404, so the answer does not reveal that the
+    record exists; one who may read it but not do this gets 403.
+    """
+    actor = actor_for(request.user)
+    client = Client.objects.filter(pk=client_id, practice_id=actor.practice_id).first()
+    if client is None:
+        raise Http404("No such client")
+    record = record_for(client)
+    decision = can(actor, action, record)
+    if decision.allowed:
+        return client
+    if action is not Action.VIEW_CLIENT and can(actor, Action.VIEW_CLIENT, record).allowed:
+        raise PermissionDenied(decision.reason)
+    raise Http404("No such client")
+
+
+def require_in_practice(action: Action):
+    """Decorator for practice-wide pages (the caseload, adding a client, the portal)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect(f"/login/?next={request.path}")
+            actor = actor_for(request.user)
+            decision = can(actor, action, PracticeScope(practice_id=actor.practice_id or -1))
+            if not decision.allowed:
+                raise PermissionDenied(decision.reason)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

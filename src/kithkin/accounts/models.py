@@ -1,0 +1,46 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+
+from kithkin.core.access import Role
+
+
+class User(AbstractUser):
+    """A person who logs in: staff of a practice, or a client using the portal."""
+
+    class Roles(models.TextChoices):
+        THERAPIST = Role.THERAPIST.value, "Therapist"
+        SUPERVISOR = Role.SUPERVISOR.value, "Supervisor"
+        ADMIN = Role.ADMIN.value, "Practice admin"
+        CLIENT = Role.CLIENT.value, "Client"
+
+    practice = models.ForeignKey(
+        "practices.Practice", on_delete=models.PROTECT, null=True, blank=True, related_name="users"
+    )
+    role = models.CharField(max_length=20, choices=Roles.choices)
+    # The clinical supervisor who may read this therapist's clients.
+    supervisor = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="supervisees",
+        limit_choices_to={"role": Role.SUPERVISOR.value},
+    )
+
+    objects = UserManager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=[r.value for r in Role]),
+                name="user_role_valid",
+            ),
+        ]
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def is_clinician(self) -> bool:
+        return self.role in {Role.THERAPIST.value, Role.SUPERVISOR.value}

@@ -1,0 +1,53 @@
+from django.conf import settings
+from django.db import models
+
+from kithkin.practices.models import PracticeScoped
+
+
+class Client(PracticeScoped):
+    """Someone in therapy with the practice: identity and contact, as they wish to be addressed."""
+
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    preferred_name = models.CharField(max_length=100, blank=True)
+    pronouns = models.CharField(max_length=40, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    address = models.TextField(blank=True)
+    # The client's own login to the portal, if they have one.
+    portal_user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="client_record",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["practice", "family_name", "given_name"])]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.preferred_name or self.given_name} {self.family_name}"
+
+
+class Person(PracticeScoped):
+    """Someone in a client's life. One row per client: the same human in two clients' lives is two
+    rows, as FHIR's RelatedPerson is, so nothing one client says leaks into another's record."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="people")
+    name = models.CharField(max_length=120, help_text="A name or a label, such as 'coworkers'.")
+    role = models.CharField(max_length=80, blank=True, help_text="mother, roommate, employer...")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["client", "name"])]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,84 @@
+import datetime
+
+from django.urls import reverse
+from django.utils import timezone
+
+from kithkin.clients.models import Client
+from kithkin.relationships.models import TherapyRelationship
+from kithkin.schedule.models import Session
+
+URL = reverse("caseload")
+
+
+def test_it_lists_the_therapists_own_clients_only(world, login):
+    response = login(world.alice).get(URL)
+    assert response.status_code == 200
+    assert b"Carol Quill" in response.content
+    assert b"Dave Marsh" not in response.content
+    assert b"Eve Farrow" not in response.content
+
+
+def test_the_supervisor_sees_the_clients_of_their_supervisees(world, login):
+    response = login(world.sam).get(URL)
+    assert response.status_code == 200
+    assert b"Carol Quill" in response.content
+    assert b"Dave Marsh" not in response.content
+
+
+def test_an_ended_relationship_leaves_the_caseload(world, login):
+    TherapyRelationship.objects.filter(client=world.carol).update(
+        ended_on=datetime.date(2026, 6, 1)
+    )
+    assert b"Carol Quill" not in login(world.alice).get(URL).content
+
+
+def test_it_shows_the_last_attended_and_next_scheduled_session(world, login):
+    now = timezone.now()
+    make = lambda when, status: Session.objects.create(  # noqa: E731
+        practice=world.practice,
+        client=world.carol,
+        therapist=world.alice,
+        starts_at=when,
+        status=status,
+    )
+    make(now - datetime.timedelta(days=14), Session.Status.ATTENDED)
+    make(now - datetime.timedelta(days=7), Session.Status.NO_SHOW)
+    make(now + datetime.timedelta(days=3), Session.Status.SCHEDULED)
+    [row] = login(world.alice).get(URL).context["clients"]
+    assert row.last_session_at.date() == (now - datetime.timedelta(days=14)).date()
+    assert row.next_session_at.date() == (now + datetime.timedelta(days=3)).date()
+
+
+def test_admins_and_clients_have_no_caseload(world, login):
+    assert login(world.adam).get(URL).status_code == 403
+    assert login(world.carol_login).get(URL).status_code == 403
+
+
+def test_a_visitor_is_sent_to_log_in(client, world):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert response.url.startswith("/login/")
+
+
+def test_its_query_count_does_not_grow_with_the_caseload(world, login, django_assert_num_queries):
+    alice = login(world.alice)
+    with django_assert_num_queries(3) as small:
+        alice.get(URL)
+    for n in range(40):
+        c = Client.objects.create(practice=world.practice, given_name=f"C{n}", family_name="Bulk")
+        TherapyRelationship.objects.create(
+            practice=world.practice,
+            client=c,
+            therapist=world.alice,
+            started_on=datetime.date(2026, 1, 1),
+        )
+        Session.objects.create(
+            practice=world.practice,
+            client=c,
+            therapist=world.alice,
+            starts_at=timezone.now() - datetime.timedelta(days=n + 1),
+            status=Session.Status.ATTENDED,
+        )
+    with django_assert_num_queries(len(small.captured_queries)):
+        response = alice.get(URL)
+    assert len(response.context["clients"]) == 41

@@ -1,0 +1,48 @@
+from django.contrib import messages
+from django.shortcuts import redirect, render
+
+from kithkin.accounts.access import actor_for, client_for, require_in_practice
+from kithkin.clients import selectors, services
+from kithkin.clients.forms import ClientForm
+from kithkin.core.access import Action
+
+
+@require_in_practice(Action.VIEW_CASELOAD)
+def caseload(request):
+    clients = list(selectors.caseload(actor=actor_for(request.user)))
+    return render(request, "clients/caseload.html", {"clients": clients})
+
+
+def client_detail(request, client_id: int):
+    client = client_for(request, client_id, Action.VIEW_CLIENT)
+    context = {"client": client, **selectors.client_page(client=client)}
+    return render(request, "clients/client_detail.html", context)
+
+
+@require_in_practice(Action.CREATE_CLIENT)
+def client_create(request):
+    form = ClientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        client = services.client_create(by=request.user, **form.cleaned_data)
+        messages.success(request, f"{client.display_name} was added to your caseload.")
+        return redirect("client_detail", client_id=client.pk)
+    return render(
+        request, "clients/client_form.html", {"form": form, "client": None}, status=_status(form)
+    )
+
+
+def client_edit(request, client_id: int):
+    client = client_for(request, client_id, Action.CHANGE_CLIENT)
+    form = ClientForm(request.POST or None, instance=client)
+    if request.method == "POST" and form.is_valid():
+        services.client_update(client=client, by=request.user, **form.cleaned_data)
+        messages.success(request, "The client's details were saved.")
+        return redirect("client_detail", client_id=client.pk)
+    return render(
+        request, "clients/client_form.html", {"form": form, "client": client}, status=_status(form)
+    )
+
+
+def _status(form) -> int:
+    # A rejected submission answers 422 so htmx, tests and assistive tools can tell it apart.
+    return 422 if form.is_bound and form.errors else 200

@@ -1,0 +1,119 @@
+"""Who may do what to which record: the single access policy.
+
+Pages and the API ask :func:`can` through one helper; nothing checks access its own way. The
+function sees plain facts (who the actor is, whose caseload a client is on) so every rule is
+tested without a database.
+"""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    THERAPIST = "therapist"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+    CLIENT = "client"
+
+
+class Action(StrEnum):
+    VIEW_CLIENT = "client.view"
+    CHANGE_CLIENT = "client.change"
+    CREATE_CLIENT = "client.create"
+    VIEW_CASELOAD = "caseload.view"
+    VIEW_PORTAL = "portal.view"
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int
+    role: Role
+    practice_id: int | None
+    supervisee_ids: frozenset[int] = field(default_factory=frozenset)
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class ClientRecord:
+    """A client as the policy sees it: whose caseload they are on, and their portal account."""
+
+    client_id: int
+    practice_id: int
+    therapist_ids: frozenset[int]
+    portal_user_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PracticeScope:
+    """An action on the practice as a whole, such as adding a client."""
+
+    practice_id: int
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+def allow(reason: str) -> Decision:
+    return Decision(True, reason)
+
+
+def deny(reason: str) -> Decision:
+    return Decision(False, reason)
+
+
+CLINICIANS = frozenset({Role.THERAPIST, Role.SUPERVISOR})
+
+
+def can(actor: Actor, action: Action, resource: ClientRecord | PracticeScope) -> Decision:
+    if not actor.active:
+        return deny("the account is deactivated")
+    if actor.practice_id is None or actor.practice_id != resource.practice_id:
+        # Nobody crosses practices, whatever their role.
+        return deny("the record belongs to another practice")
+    if isinstance(resource, PracticeScope):
+        return _can_in_practice(actor, action)
+    return _can_on_client(actor, action, resource)
+
+
+def _can_in_practice(actor: Actor, action: Action) -> Decision:
+    if action is Action.VIEW_CASELOAD:
+        if actor.role in CLINICIANS:
+            return allow("clinicians have a caseload")
+        return deny("only clinicians have a caseload")
+    if action is Action.CREATE_CLIENT:
+        if actor.role in CLINICIANS:
+            return allow("a clinician may take on a new client")
+        return deny("only clinicians add clients to their caseload")
+    if action is Action.VIEW_PORTAL:
+        if actor.role is Role.CLIENT:
+            return allow("clients have a portal")
+        return deny("the portal is for clients")
+    return deny(f"{action} is not a practice-wide action")
+
+
+def _can_on_client(actor: Actor, action: Action, record: ClientRecord) -> Decision:
+    if actor.role is Role.ADMIN:
+        # Admins manage users and schedules; the minimum-necessary standard keeps them out of
+        # clinical content.
+        return deny("practice admins read no clinical content")
+    if actor.role is Role.CLIENT:
+        if record.portal_user_id != actor.user_id:
+            return deny("a client reaches only their own record")
+        if action is Action.VIEW_PORTAL:
+            return allow("the client's own portal")
+        return deny("clients use the portal, not the clinical record")
+    if actor.user_id in record.therapist_ids:
+        if action in (Action.VIEW_CLIENT, Action.CHANGE_CLIENT):
+            return allow("treating therapist")
+        return deny(f"{action} is not an action on a client")
+    if actor.role is Role.SUPERVISOR and actor.supervisee_ids & record.therapist_ids:
+        if action is Action.VIEW_CLIENT:
+            return allow("supervisor of the treating therapist")
+        return deny("supervisors read their supervisees' clients but do not change them")
+    return deny("no therapy relationship with this client")

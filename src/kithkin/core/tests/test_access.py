@@ -1,0 +1,78 @@
+from kithkin.core.access import Action, Actor, ClientRecord, PracticeScope, Role, can
+
+ALICE = Actor(user_id=1, role=Role.THERAPIST, practice_id=10)
+BOB = Actor(user_id=2, role=Role.THERAPIST, practice_id=10)
+SAM = Actor(user_id=3, role=Role.SUPERVISOR, practice_id=10, supervisee_ids=frozenset({1}))
+ADAM = Actor(user_id=4, role=Role.ADMIN, practice_id=10)
+CAROL = Actor(user_id=5, role=Role.CLIENT, practice_id=10)
+DAVE = Actor(user_id=6, role=Role.CLIENT, practice_id=10)
+MALLORY = Actor(user_id=7, role=Role.THERAPIST, practice_id=99)
+
+CAROLS_RECORD = ClientRecord(
+    client_id=50, practice_id=10, therapist_ids=frozenset({1}), portal_user_id=5
+)
+PRACTICE = PracticeScope(practice_id=10)
+
+
+def test_the_treating_therapist_reads_and_changes_the_record():
+    assert can(ALICE, Action.VIEW_CLIENT, CAROLS_RECORD)
+    assert can(ALICE, Action.CHANGE_CLIENT, CAROLS_RECORD)
+
+
+def test_a_colleague_without_a_relationship_is_denied_with_a_reason():
+    decision = can(BOB, Action.VIEW_CLIENT, CAROLS_RECORD)
+    assert not decision.allowed
+    assert decision.reason == "no therapy relationship with this client"
+
+
+def test_the_supervisor_reads_but_does_not_change_a_supervisees_client():
+    assert can(SAM, Action.VIEW_CLIENT, CAROLS_RECORD)
+    assert not can(SAM, Action.CHANGE_CLIENT, CAROLS_RECORD)
+
+
+def test_a_supervisor_of_someone_else_is_denied():
+    other_supervisor = Actor(
+        user_id=8, role=Role.SUPERVISOR, practice_id=10, supervisee_ids=frozenset({2})
+    )
+    assert not can(other_supervisor, Action.VIEW_CLIENT, CAROLS_RECORD)
+
+
+def test_the_admin_reads_no_clinical_content():
+    assert (
+        can(ADAM, Action.VIEW_CLIENT, CAROLS_RECORD).reason
+        == "practice admins read no clinical content"
+    )
+    assert not can(ADAM, Action.VIEW_CASELOAD, PRACTICE)
+
+
+def test_a_client_reaches_only_their_own_portal():
+    assert can(CAROL, Action.VIEW_PORTAL, CAROLS_RECORD)
+    assert not can(CAROL, Action.VIEW_CLIENT, CAROLS_RECORD)
+    assert not can(DAVE, Action.VIEW_PORTAL, CAROLS_RECORD)
+
+
+def test_nobody_crosses_practices():
+    mallory_as_treating = ClientRecord(client_id=50, practice_id=10, therapist_ids=frozenset({7}))
+    assert can(MALLORY, Action.VIEW_CLIENT, mallory_as_treating).reason == (
+        "the record belongs to another practice"
+    )
+    assert not can(MALLORY, Action.CREATE_CLIENT, PRACTICE)
+
+
+def test_a_deactivated_account_is_denied_everything():
+    inactive = Actor(user_id=1, role=Role.THERAPIST, practice_id=10, active=False)
+    assert not can(inactive, Action.VIEW_CLIENT, CAROLS_RECORD)
+
+
+def test_a_user_without_a_practice_is_denied():
+    orphan = Actor(user_id=9, role=Role.THERAPIST, practice_id=None)
+    assert not can(orphan, Action.VIEW_CASELOAD, PRACTICE)
+
+
+def test_only_clinicians_have_a_caseload_or_add_clients():
+    assert can(ALICE, Action.VIEW_CASELOAD, PRACTICE)
+    assert can(SAM, Action.CREATE_CLIENT, PRACTICE)
+    assert not can(CAROL, Action.VIEW_CASELOAD, PRACTICE)
+    assert not can(CAROL, Action.CREATE_CLIENT, PRACTICE)
+    assert can(CAROL, Action.VIEW_PORTAL, PRACTICE)
+    assert not can(ALICE, Action.VIEW_PORTAL, PRACTICE)

@@ -1,0 +1,335 @@
+"""The demo practice: deterministic, seeded and wholly synthetic.
+
+Names come from short made-up lists, emails use example.org and phone numbers the fictional
+555-01xx range, so nothing resembles a real person's identifiers.
+"""
+
+import datetime
+import random
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+
+from kithkin.accounts.models import User
+from kithkin.clients.models import Client, Person
+from kithkin.practices.models import Practice
+from kithkin.relationships.models import TherapyRelationship
+from kithkin.schedule.models import Session
+
+DEMO_SLUG = "demo"
+SEED = 20261122
+
+GIVEN = [
+    "Avery",
+    "Blake",
+    "Camila",
+    "Dorian",
+    "Elodie",
+    "Farrah",
+    "Gideon",
+    "Halima",
+    "Ines",
+    "Jonah",
+    "Keiko",
+    "Linus",
+    "Marisol",
+    "Nadim",
+    "Orla",
+    "Priya",
+    "Quentin",
+    "Rosalind",
+    "Soren",
+    "Tamsin",
+    "Ulric",
+    "Veda",
+    "Wren",
+    "Xiomara",
+    "Yusuf",
+    "Zelda",
+]
+FAMILY = [
+    "Ashgrove",
+    "Brambleton",
+    "Cinderby",
+    "Dunmore",
+    "Ellery",
+    "Fairweather",
+    "Glenrock",
+    "Hollowell",
+    "Ivesworth",
+    "Juniper",
+    "Kestrel",
+    "Larkfield",
+    "Mossbank",
+    "Northam",
+    "Oakridge",
+    "Pennyworth",
+    "Quarrydale",
+    "Rookwood",
+    "Stillwater",
+    "Thornbury",
+    "Underhill",
+    "Vale",
+    "Whitlock",
+    "Yarrow",
+]
+PRONOUNS = ["she/her", "he/him", "they/them", "", "she/they"]
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    first_name: str
+    last_name: str
+    role: str
+    what: str
+
+
+ACCOUNTS = [
+    DemoAccount("alice", "Alice", "Marlowe", User.Roles.THERAPIST, "therapist; Alexis's therapist"),
+    DemoAccount("bob", "Bob", "Okafor", User.Roles.THERAPIST, "therapist"),
+    DemoAccount("sam", "Sam", "Delacroix", User.Roles.SUPERVISOR, "supervisor of alice"),
+    DemoAccount("adam", "Adam", "Price", User.Roles.ADMIN, "practice admin, no clinical access"),
+    DemoAccount("alexis", "Alexis", "Rowan", User.Roles.CLIENT, "client portal of Alexis"),
+]
+
+
+def load_demo(*, password: str) -> tuple[Practice, bool]:
+    """Creates the demo practice unless it exists. Returns it and whether it was created."""
+    existing = Practice.objects.filter(slug=DEMO_SLUG).first()
+    if existing:
+        return existing, False
+    with transaction.atomic():
+        return _create_demo(password=password), True
+
+
+def _create_demo(*, password: str) -> Practice:
+    rng = random.Random(SEED)
+    practice = Practice.objects.create(name="Riverside Relational Therapy", slug=DEMO_SLUG)
+    hashed = make_password(password)
+    users = {
+        a.username: User.objects.create(
+            username=a.username,
+            first_name=a.first_name,
+            last_name=a.last_name,
+            email=f"{a.username}@example.org",
+            role=a.role,
+            practice=practice,
+            password=hashed,
+        )
+        for a in ACCOUNTS
+    }
+    users["alice"].supervisor = users["sam"]
+    users["alice"].save(update_fields=["supervisor"])
+
+    today = timezone.localdate()
+    alexis = Client.objects.create(
+        practice=practice,
+        given_name="Alexis",
+        family_name="Rowan",
+        pronouns="she/her",
+        date_of_birth=datetime.date(1997, 5, 9),
+        email="alexis.rowan@example.org",
+        phone="+1 555 0100",
+        address="12 Example Lane\nSpringfield",
+        portal_user=users["alexis"],
+    )
+    TherapyRelationship.objects.create(
+        practice=practice,
+        client=alexis,
+        therapist=users["alice"],
+        started_on=today - datetime.timedelta(weeks=10),
+    )
+    # Seed 000: her mother (joint sessions), her roommate Diane (must not know she is
+    # discussed), her employer (a partner without knowing it), her coworkers and supervisor.
+    for name, role in [
+        ("Her mother", "mother"),
+        ("Diane", "roommate"),
+        ("Her employer", "employer"),
+        ("Her coworkers", "coworkers"),
+        ("Her supervisor at work", "supervisor"),
+        ("Her father", "father, lives out of town"),
+    ]:
+        Person.objects.create(practice=practice, client=alexis, name=name, role=role)
+    _weekly_sessions(practice, alexis, users["alice"], weeks=9, rng=rng)
+
+    for index in range(12):
+        therapist = users["alice"] if index % 2 == 0 else users["bob"]
+        client = Client.objects.create(
+            practice=practice,
+            given_name=GIVEN[index],
+            family_name=FAMILY[index],
+            pronouns=PRONOUNS[index % len(PRONOUNS)],
+            date_of_birth=datetime.date(
+                1960 + rng.randrange(45), rng.randrange(1, 13), rng.randrange(1, 29)
+            ),
+            email=f"{GIVEN[index].lower()}.{FAMILY[index].lower()}@example.org",
+            phone=f"+1 555 01{index + 1:02d}",
+        )
+        TherapyRelationship.objects.create(
+            practice=practice,
+            client=client,
+            therapist=therapist,
+            started_on=today - datetime.timedelta(weeks=rng.randrange(2, 60)),
+        )
+        _weekly_sessions(practice, client, therapist, weeks=rng.randrange(1, 20), rng=rng)
+    return practice
+
+
+def _weekly_sessions(practice, client, therapist, *, weeks: int, rng: random.Random) -> None:
+    start = _at_hour(
+        timezone.localdate() - datetime.timedelta(weeks=weeks), rng.choice([9, 11, 14, 16])
+    )
+    Session.objects.bulk_create(
+        _session(practice, client.pk, therapist.pk, start + datetime.timedelta(weeks=w), rng)
+        for w in range(weeks + 2)
+    )
+
+
+def _at_hour(day: datetime.date, hour: int) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
+def _session(practice, client_id, therapist_id, starts_at, rng) -> Session:
+    if starts_at >= timezone.now():
+        status = Session.Status.SCHEDULED
+    else:
+        status = rng.choices(
+            [
+                Session.Status.ATTENDED,
+                Session.Status.CANCELLED,
+                Session.Status.LATE_CANCELLED,
+                Session.Status.NO_SHOW,
+            ],
+            weights=[85, 7, 4, 4],
+        )[0]
+    return Session(
+        practice=practice,
+        client_id=client_id,
+        therapist_id=therapist_id,
+        starts_at=starts_at,
+        status=status,
+        modality=rng.choices(["in_person", "video", "phone"], weights=[6, 3, 1])[0],
+    )
+
+
+def grow_practice(practice: Practice, *, clients: int, sessions: int, progress) -> tuple[int, int]:
+    """Grows the practice to ``clients`` clients with ``sessions`` more sessions, in bulk.
+
+    About a hundred clients per therapist, with alice holding 200 so the caseload benchmark has
+    its size. Returns what was added.
+    """
+    rng = random.Random(SEED + clients)
+    have = Client.objects.filter(practice=practice).count()
+    to_add = max(0, clients - have)
+    if to_add == 0:
+        return 0, 0
+    alice = User.objects.get(practice=practice, username="alice")
+    extra_therapists = _extra_therapists(practice, count=max(1, clients // 100))
+    alice_has = TherapyRelationship.objects.filter(therapist=alice).count()
+    alice_wants = min(200, to_add) - alice_has if to_add >= 200 else 0
+    today = timezone.localdate()
+    batch = 2000
+    client_ids, therapist_of = [], {}
+    with progress(total=to_add, desc="clients", unit="client") as bar:
+        for offset in range(0, to_add, batch):
+            size = min(batch, to_add - offset)
+            rows = [
+                Client(
+                    practice=practice,
+                    given_name=rng.choice(GIVEN),
+                    family_name=rng.choice(FAMILY),
+                    pronouns=rng.choice(PRONOUNS),
+                    email=f"client{have + offset + i + 1}@example.org",
+                    phone=f"+1 555 01{(offset + i) % 100:02d}",
+                )
+                for i in range(size)
+            ]
+            with transaction.atomic():
+                created = Client.objects.bulk_create(rows, batch_size=1000)
+                links = []
+                for i, client in enumerate(created):
+                    n = offset + i
+                    therapist_id = (
+                        alice.pk if n < alice_wants else extra_therapists[n % len(extra_therapists)]
+                    )
+                    therapist_of[client.pk] = therapist_id
+                    links.append(
+                        TherapyRelationship(
+                            practice=practice,
+                            client_id=client.pk,
+                            therapist_id=therapist_id,
+                            started_on=today - datetime.timedelta(days=rng.randrange(1, 1460)),
+                        )
+                    )
+                TherapyRelationship.objects.bulk_create(links, batch_size=1000)
+            client_ids += [c.pk for c in created]
+            bar.update(size)
+    added_sessions = _bulk_sessions(practice, client_ids, therapist_of, sessions, rng, progress)
+    return to_add, added_sessions
+
+
+def _extra_therapists(practice, *, count: int) -> list[int]:
+    existing = list(
+        User.objects.filter(practice=practice, username__startswith="therapist-").values_list(
+            "pk", flat=True
+        )
+    )
+    if len(existing) >= count:
+        return existing
+    # Synthetic clinicians for the large practice; they cannot log in.
+    new = [
+        User(
+            username=f"therapist-{n:03d}",
+            first_name="Therapist",
+            last_name=f"{n:03d}",
+            role=User.Roles.THERAPIST,
+            practice=practice,
+            password=make_password(None),
+        )
+        for n in range(len(existing) + 1, count + 1)
+    ]
+    User.objects.bulk_create(new)
+    return list(
+        User.objects.filter(practice=practice, username__startswith="therapist-").values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def _bulk_sessions(practice, client_ids, therapist_of, total, rng, progress) -> int:
+    """Four years of weekly-ish sessions, spread evenly over the new clients, the newest ones
+    scheduled in the coming weeks."""
+    if not client_ids or total <= 0:
+        return 0
+    now = timezone.now().replace(minute=0, second=0, microsecond=0)
+    per_client, remainder = divmod(total, len(client_ids))
+    batch, made = [], 0
+    with progress(total=total, desc="sessions", unit="session") as bar:
+        for index, client_id in enumerate(client_ids):
+            count = per_client + (1 if index < remainder else 0)
+            start = (
+                now
+                + datetime.timedelta(weeks=2)
+                - datetime.timedelta(weeks=count * rng.uniform(1.0, 1.5))
+            )
+            for k in range(count):
+                starts_at = start + datetime.timedelta(
+                    days=7 * k + rng.randrange(0, 3), hours=rng.randrange(0, 8)
+                )
+                batch.append(_session(practice, client_id, therapist_of[client_id], starts_at, rng))
+            if len(batch) >= 20000:
+                made += _flush(batch, bar)
+        made += _flush(batch, bar)
+    return made
+
+
+def _flush(batch: list, bar) -> int:
+    with transaction.atomic():
+        Session.objects.bulk_create(batch, batch_size=5000)
+    n = len(batch)
+    bar.update(n)
+    batch.clear()
+    return n

@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class RelationshipsConfig(AppConfig):
+    name = "kithkin.relationships"

@@ -1,0 +1,20 @@
+"""Settings for the test suite: the real settings, with work that only slows tests turned down."""
+
+import os
+
+os.environ.setdefault("KITHKIN_HUEY_IMMEDIATE", "1")
+
+from django.contrib.auth.hashers import Argon2PasswordHasher
+
+from kithkin.settings import *  # noqa: F403
+
+
+class CheapArgon2PasswordHasher(Argon2PasswordHasher):
+    """Still Argon2id, with costs low enough for hundreds of test users."""
+
+    time_cost = 1
+    memory_cost = 1024
+    parallelism = 1
+
+
+PASSWORD_HASHERS = ["kithkin.test_settings.CheapArgon2PasswordHasher"]

@@ -1,0 +1,35 @@
+import os
+import sys
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve Kithkin with gunicorn, the production WSGI server."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default=os.environ.get("KITHKIN_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("KITHKIN_PORT", 8000)))
+        parser.add_argument(
+            "--workers", type=int, default=int(os.environ.get("KITHKIN_WORKERS", 2))
+        )
+        parser.add_argument(
+            "--threads", type=int, default=int(os.environ.get("KITHKIN_THREADS", 4))
+        )
+
+    def handle(self, *args, host, port, workers, threads, **options):
+        argv = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "kithkin.wsgi:application",
+            f"--bind={host}:{port}",
+            f"--workers={workers}",
+            f"--threads={threads}",
+            "--access-logfile=-",
+            "--timeout=60",
+        ]
+        self.stdout.write(f"Serving Kithkin on http://{host}:{port}/")
+        self.stdout.flush()
+        # exec, so signals reach gunicorn directly and no idle parent lingers.
+        os.execv(sys.executable, argv)  # noqa: S606
