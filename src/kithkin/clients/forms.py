@@ -23,12 +23,6 @@ class ClientForm(forms.ModelForm):
             "pronouns": "For example she/her, he/him, they/them.",
         }
 
-    def clean_given_name(self):
-        return _required_text(self.cleaned_data["given_name"], "Enter the client's given name.")
-
-    def clean_family_name(self):
-        return _required_text(self.cleaned_data["family_name"], "Enter the client's family name.")
-
     def clean_date_of_birth(self):
         born = self.cleaned_data.get("date_of_birth")
         if born is None:
@@ -46,10 +40,3 @@ class ClientForm(forms.ModelForm):
                 "Enter a phone number using digits, spaces and + ( ) - . / only."
             )
         return phone
-
-
-def _required_text(value: str, message: str) -> str:
-    value = value.strip()
-    if not value:
-        raise forms.ValidationError(message)
-    return value

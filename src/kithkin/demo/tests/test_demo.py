@@ -1,0 +1,117 @@
+import contextlib
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.test import override_settings
+
+from kithkin.accounts.models import User
+from kithkin.clients.models import Client
+from kithkin.demo.builder import grow_practice, load_demo
+from kithkin.relationships.models import TherapyRelationship
+from kithkin.schedule.models import Session
+
+
+@contextlib.contextmanager
+def no_progress(**kwargs):
+    class Bar:
+        def update(self, n):
+            pass
+
+    yield Bar()
+
+
+def test_the_demo_has_the_promised_accounts_and_roles(db):
+    practice, created = load_demo(password="a demo passphrase")
+    assert created
+    roles = dict(User.objects.filter(practice=practice).values_list("username", "role"))
+    assert roles == {
+        "alice": "therapist",
+        "bob": "therapist",
+        "sam": "supervisor",
+        "adam": "admin",
+        "alexis": "client",
+    }
+    assert User.objects.get(username="alice").supervisor.username == "sam"
+    assert User.objects.get(username="alice").check_password("a demo passphrase")
+
+
+def test_alexis_is_alices_client_with_the_people_of_her_life(db):
+    load_demo(password="a demo passphrase")
+    alexis = Client.objects.get(given_name="Alexis")
+    assert alexis.portal_user.username == "alexis"
+    assert TherapyRelationship.objects.get(client=alexis).therapist.username == "alice"
+    roles = set(alexis.people.values_list("role", flat=True))
+    assert {"mother", "roommate", "employer", "coworkers"} <= roles
+    assert alexis.people.get(role="roommate").name == "Diane"
+    assert Session.objects.filter(client=alexis).exists()
+
+
+def test_other_clients_are_spread_over_alice_and_bob(db):
+    load_demo(password="a demo passphrase")
+    counts = {
+        name: TherapyRelationship.objects.filter(therapist__username=name).count()
+        for name in ("alice", "bob")
+    }
+    assert counts["alice"] >= 5 and counts["bob"] >= 5
+
+
+def test_it_is_deterministic_and_synthetic(db):
+    def one_run():
+        with transaction.atomic():
+            load_demo(password="a demo passphrase")
+            rows = list(
+                Client.objects.order_by("pk").values_list(
+                    "given_name", "family_name", "email", "phone", "date_of_birth"
+                )
+            )
+            sessions = Session.objects.count()
+            transaction.set_rollback(True)
+        return rows, sessions
+
+    first, again = one_run(), one_run()
+    assert first == again
+    rows, _ = again
+    assert all(email.endswith("@example.org") for _, _, email, _, _ in rows)
+    assert all(phone.startswith("+1 555 01") for _, _, _, phone, _ in rows)
+
+
+def test_loading_twice_changes_nothing(db):
+    load_demo(password="a demo passphrase")
+    before = Client.objects.count()
+    _, created = load_demo(password="a demo passphrase")
+    assert not created
+    assert Client.objects.count() == before
+
+
+def test_the_large_practice_grows_in_bulk_with_a_200_client_caseload_for_alice(db):
+    practice, _ = load_demo(password="a demo passphrase")
+    added_clients, added_sessions = grow_practice(
+        practice, clients=450, sessions=4500, progress=no_progress
+    )
+    assert Client.objects.filter(practice=practice).count() == 450
+    assert added_clients == 450 - 13
+    assert added_sessions == 4500
+    assert TherapyRelationship.objects.filter(therapist__username="alice").count() == 200
+    assert Session.objects.filter(status=Session.Status.SCHEDULED).exists()
+    # Every client added is on somebody's caseload.
+    assert not Client.objects.filter(therapy_relationships__isnull=True).exists()
+
+
+def test_the_command_prints_the_logins(db, capsys):
+    call_command("demo", "--quiet")
+    out = capsys.readouterr().out
+    for name in ("alice", "bob", "sam", "adam", "alexis"):
+        assert name in out
+    assert "password" in out
+
+
+def test_the_command_is_refused_in_production(db):
+    with override_settings(PRODUCTION=True), pytest.raises(CommandError, match="production"):
+        call_command("demo")
+    assert not Client.objects.exists()
+
+
+def test_the_command_refuses_negative_sizes(db):
+    with pytest.raises(CommandError):
+        call_command("demo", "--clients", "-5")

@@ -1,0 +1,75 @@
+"""No user of one practice reaches another practice's client through any URL in the project.
+
+The URLs come from the URL configuration itself, so a page added later is covered the day it is
+added. A URL whose arguments this test does not know fails: teach ``ARGUMENTS`` what to pass.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+# How to fill each URL argument with an object of the *other* practice (mallory's target).
+ARGUMENTS = {
+    "client_id": lambda world: world.carol.pk,
+}
+
+# Text of the other practice's record that must never appear in mallory's responses.
+SECRETS = ("Quill", "carol@example.org", "Diane")
+
+
+def all_patterns(resolvers=None, prefix=""):
+    for entry in resolvers if resolvers is not None else get_resolver().url_patterns:
+        if isinstance(entry, URLResolver):
+            yield from all_patterns(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), entry
+
+
+def project_patterns():
+    return [
+        (route, entry)
+        for route, entry in all_patterns()
+        if entry.callback.__module__.startswith(("kithkin.", "django.contrib.auth"))
+    ]
+
+
+def fill(route: str, entry: URLPattern, world) -> str:
+    unknown = set(entry.pattern.converters) - set(ARGUMENTS)
+    assert not unknown, f"{route}: teach the tenancy test about {sorted(unknown)}"
+    path = route
+    for name, converter in entry.pattern.converters.items():
+        kind = type(converter).__name__.replace("Converter", "").lower()
+        kind = {"integer": "int"}.get(kind, kind)
+        path = path.replace(f"<{kind}:{name}>", str(ARGUMENTS[name](world)))
+    return "/" + path.lstrip("^").rstrip("$")
+
+
+def test_the_url_walk_finds_the_client_pages():
+    routes = [route for route, _ in project_patterns()]
+    assert "clients/<int:client_id>/" in routes
+    assert "caseload/" in routes
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_mallory_reaches_no_record_of_another_practice_through_any_url(world, client, method):
+    checked = 0
+    for route, entry in project_patterns():
+        client.force_login(world.mallory)
+        path = fill(route, entry, world)
+        response = getattr(client, method)(path)
+        body = response.content.decode(errors="replace")
+        leaked = [secret for secret in SECRETS if secret in body]
+        assert not leaked, f"{method.upper()} {path} showed {leaked} to another practice"
+        if entry.pattern.converters:
+            # A record of another practice is never found, never merely forbidden.
+            assert response.status_code in (404, 405), (
+                f"{method.upper()} {path}: {response.status_code}"
+            )
+        checked += 1
+    assert checked >= 8
+
+
+def test_the_other_practices_client_stays_unchanged(world, client):
+    client.force_login(world.mallory)
+    client.post(f"/clients/{world.carol.pk}/edit/", {"given_name": "Hacked", "family_name": "X"})
+    world.carol.refresh_from_db()
+    assert world.carol.given_name == "Carol"
