@@ -28,6 +28,9 @@ class Command(BaseCommand):
             f"--threads={threads}",
             "--access-logfile=-",
             "--timeout=60",
+            # Several servers may run on one machine (tests, benchmarks); a shared default
+            # control socket under ~/.gunicorn would make them collide.
+            "--no-control-socket",
         ]
         self.stdout.write(f"Serving Kithkin on http://{host}:{port}/")
         self.stdout.flush()
