@@ -15,6 +15,8 @@ from huey import RedisHuey, SqliteHuey
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
 VAR_DIR = Path(os.environ.get("KITHKIN_VAR_DIR", PROJECT_DIR / "var"))
+# Local state (SQLite files, the generated key, the job queue) lives here; make sure it exists.
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def env_flag(name: str, default: bool = False) -> bool:
