@@ -6,11 +6,36 @@ Imports stay inside the fixtures so the pure-core tests run with Django absent.
 """
 
 import datetime
+import importlib
 from types import SimpleNamespace
 
 import pytest
 
 PASSWORD = "correct horse battery staple"
+
+
+def pytest_configure(config):
+    if config.pluginmanager.hasplugin("django"):
+        _let_sqlite_test_flushes_empty_the_audit_table()
+
+
+def _let_sqlite_test_flushes_empty_the_audit_table():
+    """Transactional tests empty every table with DELETE between tests, which the append-only
+    trigger rightly refuses. Only in tests, the flush lifts the trigger and puts it back.
+    (PostgreSQL flushes with TRUNCATE, which the row trigger does not see.)"""
+    from django.db.backends.sqlite3.base import DatabaseOperations
+
+    triggers = importlib.import_module("kithkin.audit.migrations.0002_append_only_triggers")
+
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, **kwargs):
+        statements = original(self, style, tables, **kwargs)
+        if "audit_auditevent" not in tables or not statements:
+            return statements
+        return [*triggers.SQLITE_DOWN, *statements, *triggers.SQLITE_UP]
+
+    DatabaseOperations.sql_flush = sql_flush
 
 
 @pytest.fixture

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "kithkin.clients",
     "kithkin.relationships",
     "kithkin.schedule",
+    "kithkin.audit",
     "kithkin.web",
     "kithkin.demo",
     "django.contrib.auth",
@@ -222,6 +223,10 @@ if PRODUCTION:
 # is the sole way in, or a client could claim HTTPS.
 if env_flag("KITHKIN_BEHIND_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Number of reverse proxies in front of Kithkin that append to X-Forwarded-For. The audit trail
+# and the login lockout read the client's address through kithkin.audit.request.client_ip.
+KITHKIN_TRUSTED_PROXIES = int(os.environ.get("KITHKIN_TRUSTED_PROXIES", 0))
 
 # --- Background jobs --------------------------------------------------------------------------
 REDIS_URL = os.environ.get("KITHKIN_REDIS_URL")

@@ -1,7 +1,8 @@
 """The one door to the access policy for pages (and later the API).
 
 Views never decide access themselves: they ask :func:`client_for` or
-:func:`require_in_practice`, which translate the pure decision into 404 or 403.
+:func:`require_in_practice`, which translate the pure decision into 404 or 403 and leave an
+audit event for every clinical read, allowed or denied.
 """
 
 from functools import wraps
@@ -10,6 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
 
+from kithkin.audit.request import client_ip
+from kithkin.audit.services import audit_record
 from kithkin.clients.models import Client
 from kithkin.core.access import Action, Actor, ClientRecord, PracticeScope, Role, can
 
@@ -48,7 +51,7 @@ def record_for(client: Client) -> ClientRecord:
 
 
 def client_for(request, client_id: int, action: Action) -> Client:
-    """The client, if the user may do ``action`` to them.
+    """The client, if the user may do ``action`` to them; the attempt is audited either way.
 
     A user who may not even read the record gets 404, so the answer does not reveal that the
     record exists; one who may read it but not do this gets 403.
@@ -56,9 +59,13 @@ def client_for(request, client_id: int, action: Action) -> Client:
     actor = actor_for(request.user)
     client = Client.objects.filter(pk=client_id, practice_id=actor.practice_id).first()
     if client is None:
+        _audit(request, actor, action, "Client", client_id, None, False, "no such client")
         raise Http404("No such client")
     record = record_for(client)
     decision = can(actor, action, record)
+    _audit(
+        request, actor, action, "Client", client.pk, client.pk, decision.allowed, decision.reason
+    )
     if decision.allowed:
         return client
     if action is not Action.VIEW_CLIENT and can(actor, Action.VIEW_CLIENT, record).allowed:
@@ -66,8 +73,11 @@ def client_for(request, client_id: int, action: Action) -> Client:
     raise Http404("No such client")
 
 
-def require_in_practice(action: Action):
-    """Decorator for practice-wide pages (the caseload, adding a client, the portal)."""
+def require_in_practice(action: Action, *, audited: bool = True):
+    """Decorator for practice-wide pages (the caseload, adding a client, the portal).
+
+    ``audited`` pages show clinical data, so each visit, and each refusal, leaves an event.
+    """
 
     def decorator(view):
         @wraps(view)
@@ -76,6 +86,17 @@ def require_in_practice(action: Action):
                 return redirect(f"/login/?next={request.path}")
             actor = actor_for(request.user)
             decision = can(actor, action, PracticeScope(practice_id=actor.practice_id or -1))
+            if audited or not decision.allowed:
+                _audit(
+                    request,
+                    actor,
+                    action,
+                    "Practice",
+                    actor.practice_id,
+                    None,
+                    decision.allowed,
+                    decision.reason,
+                )
             if not decision.allowed:
                 raise PermissionDenied(decision.reason)
             return view(request, *args, **kwargs)
@@ -83,3 +104,19 @@ def require_in_practice(action: Action):
         return wrapped
 
     return decorator
+
+
+def _audit(request, actor, action, resource_type, resource_id, client_id, allowed, reason):
+    if actor.practice_id is None:
+        return  # no chain to append to: an account outside any practice reaches nothing anyway
+    audit_record(
+        practice_id=actor.practice_id,
+        actor=request.user,
+        action=str(action),
+        resource_type=resource_type,
+        resource_id=resource_id,
+        client_id=client_id,
+        allowed=allowed,
+        reason=reason,
+        ip=client_ip(request),
+    )

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 
 from kithkin.accounts.access import actor_for, client_for, require_in_practice
+from kithkin.audit.request import client_ip
 from kithkin.clients import selectors, services
 from kithkin.clients.forms import ClientForm
 from kithkin.core.access import Action
@@ -23,7 +24,7 @@ def client_detail(request, client_id: int):
 def client_create(request):
     form = ClientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        client = services.client_create(by=request.user, **form.cleaned_data)
+        client = services.client_create(by=request.user, ip=client_ip(request), **form.cleaned_data)
         messages.success(request, f"{client.display_name} was added to your caseload.")
         return redirect("client_detail", client_id=client.pk)
     return render(
@@ -35,7 +36,9 @@ def client_edit(request, client_id: int):
     client = client_for(request, client_id, Action.CHANGE_CLIENT)
     form = ClientForm(request.POST or None, instance=client)
     if request.method == "POST" and form.is_valid():
-        services.client_update(client=client, by=request.user, **form.cleaned_data)
+        services.client_update(
+            client=client, by=request.user, ip=client_ip(request), **form.cleaned_data
+        )
         messages.success(request, "The client's details were saved.")
         return redirect("client_detail", client_id=client.pk)
     return render(

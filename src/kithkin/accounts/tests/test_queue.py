@@ -20,7 +20,8 @@ huey = settings.HUEY
 huey.flush()
 clear_expired_sessions()  # enqueues; a worker would run it
 task = huey.dequeue()
-print(json.dumps({"storage": type(huey.storage).__name__, "task": task.name, "left": huey.pending_count()}))
+result = {"storage": type(huey.storage).__name__, "task": task.name}
+print(json.dumps({**result, "left": huey.pending_count()}))
 huey.flush()
 """
 
