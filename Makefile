@@ -22,7 +22,7 @@ test: install
 	@scripts/test
 
 test-long: install
-	@KITHKIN_LONG_TESTS=1 $(BIN)/pytest -m "slow" -q
+	@HYPOTHESIS_PROFILE=long KITHKIN_LONG_TESTS=1 $(BIN)/pytest -q -m "slow or not slow"
 
 bench: install
 	@$(BIN)/python bench/run.py

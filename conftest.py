@@ -15,8 +15,19 @@ PASSWORD = "correct horse battery staple"
 
 
 def pytest_configure(config):
+    _register_hypothesis_profiles()
     if config.pluginmanager.hasplugin("django"):
         _let_sqlite_test_flushes_empty_the_audit_table()
+
+
+def _register_hypothesis_profiles():
+    """`make test` uses the default profile; `make test-long` sets HYPOTHESIS_PROFILE=long."""
+    import os
+
+    from hypothesis import settings
+
+    settings.register_profile("long", max_examples=5000, deadline=None)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 def _let_sqlite_test_flushes_empty_the_audit_table():

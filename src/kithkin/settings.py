@@ -228,6 +228,9 @@ if env_flag("KITHKIN_BEHIND_PROXY"):
 # and the login lockout read the client's address through kithkin.audit.request.client_ip.
 KITHKIN_TRUSTED_PROXIES = int(os.environ.get("KITHKIN_TRUSTED_PROXIES", 0))
 
+# How long a "break the glass" emergency access lasts.
+KITHKIN_EMERGENCY_ACCESS_MINUTES = int(os.environ.get("KITHKIN_EMERGENCY_ACCESS_MINUTES", 240))
+
 # --- Background jobs --------------------------------------------------------------------------
 REDIS_URL = os.environ.get("KITHKIN_REDIS_URL")
 HUEY_IMMEDIATE = env_flag("KITHKIN_HUEY_IMMEDIATE")

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from kithkin.accounts import views as account_views
 from kithkin.web import views
 
 urlpatterns = [
@@ -15,6 +16,13 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("portal/", views.portal, name="portal"),
+    path("portal/access-log/", views.portal_access_log, name="portal_access_log"),
     path("practice/users/", views.practice_users, name="practice_users"),
+    path(
+        "practice/emergency-access/",
+        account_views.emergency_access_report,
+        name="emergency_access_report",
+    ),
+    path("emergency-access/", account_views.emergency_access, name="emergency_access"),
     path("", include("kithkin.clients.urls")),
 ]

@@ -44,3 +44,29 @@ class User(AbstractUser):
     @property
     def is_clinician(self) -> bool:
         return self.role in {Role.THERAPIST.value, Role.SUPERVISOR.value}
+
+
+class EmergencyAccess(models.Model):
+    """A clinician's "break the glass" access to a client outside their caseload.
+
+    HIPAA 164.312(a)(2)(ii) asks for an emergency access procedure; this one is read-only, lasts a
+    few hours, needs a reason, marks every read it allows, and is listed for the practice admin.
+    """
+
+    practice = models.ForeignKey("practices.Practice", on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="emergency_accesses")
+    client = models.ForeignKey(
+        "clients.Client", on_delete=models.PROTECT, related_name="emergency_accesses"
+    )
+    reason = models.TextField()
+    started_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["client", "expires_at"]),
+            models.Index(fields=["practice", "started_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → client {self.client_id} until {self.expires_at:%Y-%m-%d %H:%M}"

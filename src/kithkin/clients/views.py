@@ -3,6 +3,7 @@ from django.shortcuts import redirect, render
 
 from kithkin.accounts.access import actor_for, client_for, require_in_practice
 from kithkin.audit.request import client_ip
+from kithkin.audit.selectors import record_access_log
 from kithkin.clients import selectors, services
 from kithkin.clients.forms import ClientForm
 from kithkin.core.access import Action
@@ -49,3 +50,9 @@ def client_edit(request, client_id: int):
 def _status(form) -> int:
     # A rejected submission answers 422 so htmx, tests and assistive tools can tell it apart.
     return 422 if form.is_bound and form.errors else 200
+
+
+def client_access_log(request, client_id: int):
+    client = client_for(request, client_id, Action.VIEW_CLIENT)
+    events = record_access_log(practice_id=client.practice_id, client_id=client.pk)
+    return render(request, "clients/access_log.html", {"client": client, "events": events})

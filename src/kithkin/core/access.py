@@ -22,6 +22,10 @@ class Action(StrEnum):
     CREATE_CLIENT = "client.create"
     VIEW_CASELOAD = "caseload.view"
     VIEW_PORTAL = "portal.view"
+    BREAK_GLASS = "client.break_glass"
+    MANAGE_PRACTICE = "practice.manage"
+    VIEW_PSYCHOTHERAPY_NOTE = "psychotherapy_note.view"
+    CHANGE_PSYCHOTHERAPY_NOTE = "psychotherapy_note.change"
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,8 @@ class ClientRecord:
     practice_id: int
     therapist_ids: frozenset[int]
     portal_user_id: int | None = None
+    # Clinicians holding an unexpired emergency ("break the glass") grant for this client.
+    emergency_user_ids: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,16 @@ class PracticeScope:
     """An action on the practice as a whole, such as adding a client."""
 
     practice_id: int
+
+
+@dataclass(frozen=True)
+class PsychotherapyNoteRecord:
+    """A psychotherapy note (HIPAA 164.501): the author's analysis, kept apart from the record."""
+
+    note_id: int
+    practice_id: int
+    client_id: int
+    author_id: int
 
 
 @dataclass(frozen=True)
@@ -70,7 +86,12 @@ def deny(reason: str) -> Decision:
 CLINICIANS = frozenset({Role.THERAPIST, Role.SUPERVISOR})
 
 
-def can(actor: Actor, action: Action, resource: ClientRecord | PracticeScope) -> Decision:
+NOTE_ACTIONS = frozenset({Action.VIEW_PSYCHOTHERAPY_NOTE, Action.CHANGE_PSYCHOTHERAPY_NOTE})
+
+
+def can(
+    actor: Actor, action: Action, resource: ClientRecord | PracticeScope | PsychotherapyNoteRecord
+) -> Decision:
     if not actor.active:
         return deny("the account is deactivated")
     if actor.practice_id is None or actor.practice_id != resource.practice_id:
@@ -78,6 +99,8 @@ def can(actor: Actor, action: Action, resource: ClientRecord | PracticeScope) ->
         return deny("the record belongs to another practice")
     if isinstance(resource, PracticeScope):
         return _can_in_practice(actor, action)
+    if isinstance(resource, PsychotherapyNoteRecord):
+        return _can_on_psychotherapy_note(actor, action, resource)
     return _can_on_client(actor, action, resource)
 
 
@@ -94,6 +117,14 @@ def _can_in_practice(actor: Actor, action: Action) -> Decision:
         if actor.role is Role.CLIENT:
             return allow("clients have a portal")
         return deny("the portal is for clients")
+    if action is Action.BREAK_GLASS:
+        if actor.role in CLINICIANS:
+            return allow("clinicians may ask for emergency access, giving a reason")
+        return deny("only clinicians may ask for emergency access")
+    if action is Action.MANAGE_PRACTICE:
+        if actor.role is Role.ADMIN:
+            return allow("practice admin")
+        return deny("only practice admins manage the practice")
     return deny(f"{action} is not a practice-wide action")
 
 
@@ -116,4 +147,20 @@ def _can_on_client(actor: Actor, action: Action, record: ClientRecord) -> Decisi
         if action is Action.VIEW_CLIENT:
             return allow("supervisor of the treating therapist")
         return deny("supervisors read their supervisees' clients but do not change them")
+    if actor.user_id in record.emergency_user_ids:
+        if action is Action.VIEW_CLIENT:
+            return allow("emergency access")
+        return deny("emergency access is read-only")
     return deny("no therapy relationship with this client")
+
+
+def _can_on_psychotherapy_note(
+    actor: Actor, action: Action, note: PsychotherapyNoteRecord
+) -> Decision:
+    # HIPAA 164.501 and 164.508(a)(2): psychotherapy notes are the author's alone. Not the
+    # supervisor, not emergency access, not the client's right of access.
+    if action not in NOTE_ACTIONS:
+        return deny(f"{action} is not an action on a psychotherapy note")
+    if actor.role in CLINICIANS and actor.user_id == note.author_id:
+        return allow("author of the psychotherapy note")
+    return deny("psychotherapy notes are readable by their author alone")

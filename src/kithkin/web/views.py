@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 
 from kithkin.accounts.access import actor_for, require_in_practice
 from kithkin.accounts.models import User
+from kithkin.audit.selectors import record_access_log
 from kithkin.core.access import Action, Role
 
 
@@ -28,11 +29,19 @@ def portal(request):
     return render(request, "web/portal.html", {"client": client})
 
 
-@login_required
+@require_in_practice(Action.VIEW_PORTAL)
+def portal_access_log(request):
+    """The client sees who opened their record (HIPAA 164.528 in spirit, GDPR Art. 15)."""
+    client = getattr(request.user, "client_record", None)
+    if client is None:
+        raise Http404("No client record is linked to this account")
+    events = record_access_log(practice_id=client.practice_id, client_id=client.pk)
+    return render(request, "web/portal_access_log.html", {"events": events})
+
+
+@require_in_practice(Action.MANAGE_PRACTICE, audited=False)
 def practice_users(request):
     """The admin's page: the practice's accounts and roles, and no clinical content."""
-    if actor_for(request.user).role is not Role.ADMIN or request.user.practice_id is None:
-        raise Http404
     users = User.objects.filter(practice_id=request.user.practice_id).order_by("role", "username")
     return render(request, "web/practice_users.html", {"users": users})
 

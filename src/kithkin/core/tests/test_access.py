@@ -1,4 +1,12 @@
-from kithkin.core.access import Action, Actor, ClientRecord, PracticeScope, Role, can
+from kithkin.core.access import (
+    Action,
+    Actor,
+    ClientRecord,
+    PracticeScope,
+    PsychotherapyNoteRecord,
+    Role,
+    can,
+)
 
 ALICE = Actor(user_id=1, role=Role.THERAPIST, practice_id=10)
 BOB = Actor(user_id=2, role=Role.THERAPIST, practice_id=10)
@@ -76,3 +84,56 @@ def test_only_clinicians_have_a_caseload_or_add_clients():
     assert not can(CAROL, Action.CREATE_CLIENT, PRACTICE)
     assert can(CAROL, Action.VIEW_PORTAL, PRACTICE)
     assert not can(ALICE, Action.VIEW_PORTAL, PRACTICE)
+
+
+def test_emergency_access_lets_a_clinician_read_but_not_change():
+    record = ClientRecord(
+        client_id=50,
+        practice_id=10,
+        therapist_ids=frozenset({1}),
+        emergency_user_ids=frozenset({2}),
+    )
+    assert can(BOB, Action.VIEW_CLIENT, record).reason == "emergency access"
+    assert not can(BOB, Action.CHANGE_CLIENT, record)
+
+
+def test_emergency_access_does_not_cross_practices_or_reach_admins():
+    record = ClientRecord(
+        client_id=50,
+        practice_id=10,
+        therapist_ids=frozenset(),
+        emergency_user_ids=frozenset({4, 7}),
+    )
+    assert not can(ADAM, Action.VIEW_CLIENT, record)
+    assert not can(MALLORY, Action.VIEW_CLIENT, record)
+
+
+def test_only_clinicians_may_break_the_glass_and_only_admins_manage_the_practice():
+    assert can(BOB, Action.BREAK_GLASS, PRACTICE)
+    assert not can(ADAM, Action.BREAK_GLASS, PRACTICE)
+    assert not can(CAROL, Action.BREAK_GLASS, PRACTICE)
+    assert can(ADAM, Action.MANAGE_PRACTICE, PRACTICE)
+    assert not can(ALICE, Action.MANAGE_PRACTICE, PRACTICE)
+
+
+ALICES_NOTE = PsychotherapyNoteRecord(note_id=1, practice_id=10, client_id=50, author_id=1)
+
+
+def test_psychotherapy_notes_are_readable_by_their_author_alone():
+    assert can(ALICE, Action.VIEW_PSYCHOTHERAPY_NOTE, ALICES_NOTE)
+    assert can(ALICE, Action.CHANGE_PSYCHOTHERAPY_NOTE, ALICES_NOTE)
+    for other in (BOB, SAM, ADAM, CAROL, DAVE, MALLORY):
+        decision = can(other, Action.VIEW_PSYCHOTHERAPY_NOTE, ALICES_NOTE)
+        assert not decision, other
+    assert can(SAM, Action.VIEW_PSYCHOTHERAPY_NOTE, ALICES_NOTE).reason == (
+        "psychotherapy notes are readable by their author alone"
+    )
+
+
+def test_a_note_authors_account_in_another_practice_does_not_read_it():
+    moved = Actor(user_id=1, role=Role.THERAPIST, practice_id=99)
+    assert not can(moved, Action.VIEW_PSYCHOTHERAPY_NOTE, ALICES_NOTE)
+
+
+def test_client_actions_do_not_apply_to_notes():
+    assert not can(ALICE, Action.VIEW_CLIENT, ALICES_NOTE)

@@ -39,7 +39,7 @@ def test_the_admin_sees_the_practices_users_and_no_clients(world, login):
 
 
 def test_the_users_page_is_for_admins_only(world, login):
-    assert login(world.alice).get(reverse("practice_users")).status_code == 404
+    assert login(world.alice).get(reverse("practice_users")).status_code == 403
 
 
 def test_pages_send_a_strict_content_security_policy(world, login):
