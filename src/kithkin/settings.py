@@ -5,6 +5,7 @@ nothing secret is committed. ``KITHKIN_PRODUCTION=1`` turns on the hardened mode
 ``manage.py check --deploy --fail-level WARNING`` must pass.
 """
 
+import datetime
 import os
 import secrets
 from pathlib import Path
@@ -75,6 +76,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "huey.contrib.djhuey",
 ]
 
@@ -87,8 +91,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "kithkin.accounts.middleware.SessionLimitsMiddleware",
+    "kithkin.accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised during login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kithkin.urls"
@@ -159,10 +168,34 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+AUTHENTICATION_BACKENDS = [
+    # django-axes first, so a locked-out login is refused before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Sessions end after 30 idle minutes and 12 hours in all (HIPAA 164.312(a)(2)(iii), automatic
+# logoff). The cookie carries the absolute limit; the idle limit is kept in the session.
 SESSION_COOKIE_AGE = int(os.environ.get("KITHKIN_SESSION_MAX_AGE", 12 * 60 * 60))
+KITHKIN_SESSION_IDLE_SECONDS = int(os.environ.get("KITHKIN_SESSION_IDLE_SECONDS", 30 * 60))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+
+# Lockout (django-axes): 5 failures lock that username *from that address* for 15 minutes.
+# Keyed on the pair, so an attacker behind a clinic's shared IP cannot lock the whole clinic
+# out, and one guessing a username from elsewhere does not lock its owner out at the office.
+AXES_FAILURE_LIMIT = int(os.environ.get("KITHKIN_LOCKOUT_FAILURES", 5))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("KITHKIN_LOCKOUT_MINUTES", 15)))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "kithkin.audit.request.client_ip"
+AXES_VERBOSE = False
+
+# Two-factor authentication (TOTP, django-otp) for every staff account; required in production.
+KITHKIN_REQUIRE_2FA = env_flag("KITHKIN_REQUIRE_2FA", PRODUCTION)
+OTP_TOTP_ISSUER = "Kithkin"
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -24,5 +24,18 @@ urlpatterns = [
         name="emergency_access_report",
     ),
     path("emergency-access/", account_views.emergency_access, name="emergency_access"),
+    path("2fa/setup/", account_views.two_factor_setup, name="two_factor_setup"),
+    path("2fa/verify/", account_views.two_factor_verify, name="two_factor_verify"),
+    path("account/password/", account_views.password_change, name="password_change"),
+    path(
+        "practice/users/<int:user_id>/end-sessions/",
+        account_views.user_end_sessions,
+        name="user_end_sessions",
+    ),
+    path(
+        "practice/users/<int:user_id>/deactivate/",
+        account_views.user_deactivate,
+        name="user_deactivate",
+    ),
     path("", include("kithkin.clients.urls")),
 ]

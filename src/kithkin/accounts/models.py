@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils.crypto import salted_hmac
 
 from kithkin.core.access import Role
 
@@ -27,6 +28,10 @@ class User(AbstractUser):
         limit_choices_to={"role": Role.SUPERVISOR.value},
     )
 
+    # Part of the session hash: raising it ends every session of the user at once (logout,
+    # deactivation, an admin's "end sessions").
+    session_epoch = models.PositiveIntegerField(default=0)
+
     objects = UserManager()
 
     class Meta:
@@ -36,6 +41,16 @@ class User(AbstractUser):
                 name="user_role_valid",
             ),
         ]
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django compares this hash on every request; mixing in the epoch lets us invalidate all
+        # of a user's sessions without finding them one by one.
+        return salted_hmac(
+            "kithkin.accounts.User.session_auth_hash",
+            f"{self.password}|{self.session_epoch}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     @property
     def display_name(self) -> str:

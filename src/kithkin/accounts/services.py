@@ -4,9 +4,10 @@ import datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
-from kithkin.accounts.models import EmergencyAccess
+from kithkin.accounts.models import EmergencyAccess, User
 from kithkin.audit.services import audit_record
 
 
@@ -33,3 +34,46 @@ def emergency_access_grant(*, by, client, reason: str, ip: str | None = None) ->
         emergency=True,
     )
     return grant
+
+
+def _audit_user(*, by, user, action: str, ip: str | None, reason: str = "") -> None:
+    audit_record(
+        practice_id=user.practice_id,
+        actor=by,
+        action=action,
+        resource_type="User",
+        resource_id=user.pk,
+        reason=reason,
+        ip=ip,
+    )
+
+
+@transaction.atomic
+def user_end_sessions(*, user, by, ip: str | None = None, reason: str = "") -> None:
+    """Ends every session of ``user`` on every device, at once."""
+    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    user.refresh_from_db(fields=["session_epoch"])
+    if user.practice_id:
+        _audit_user(by=by, user=user, action="user.end_sessions", ip=ip, reason=reason)
+
+
+@transaction.atomic
+def user_deactivate(*, user, by, ip: str | None = None) -> None:
+    """Deactivates an account (never deletes it: the audit trail refers to it) and ends its
+    sessions."""
+    User.objects.filter(pk=user.pk).update(is_active=False, session_epoch=F("session_epoch") + 1)
+    user.refresh_from_db(fields=["is_active", "session_epoch"])
+    _audit_user(by=by, user=user, action="user.deactivate", ip=ip)
+
+
+@transaction.atomic
+def two_factor_confirm(*, device, by, ip: str | None = None) -> None:
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    if by.practice_id:
+        _audit_user(by=by, user=by, action="user.two_factor_enrol", ip=ip)
+
+
+@transaction.atomic
+def password_changed(*, user, ip: str | None = None) -> None:
+    _audit_user(by=user, user=user, action="user.password_change", ip=ip)
