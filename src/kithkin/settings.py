@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "kithkin.relationships",
     "kithkin.schedule",
     "kithkin.audit",
+    "kithkin.crypto",
     "kithkin.web",
     "kithkin.demo",
     "django.contrib.auth",
@@ -260,6 +261,18 @@ if env_flag("KITHKIN_BEHIND_PROXY"):
 # Number of reverse proxies in front of Kithkin that append to X-Forwarded-For. The audit trail
 # and the login lockout read the client's address through kithkin.audit.request.client_ip.
 KITHKIN_TRUSTED_PROXIES = int(os.environ.get("KITHKIN_TRUSTED_PROXIES", 0))
+
+# Keys for the encrypted free-text fields (kithkin.crypto): newest first. From the environment,
+# or a key file generated on first run. Back the key file up apart from the database.
+KITHKIN_FIELD_KEYS_FILE = Path(os.environ.get("KITHKIN_FIELD_KEYS_FILE", VAR_DIR / "field_keys"))
+if os.environ.get("KITHKIN_FIELD_KEYS"):
+    KITHKIN_FIELD_KEYS = env_list("KITHKIN_FIELD_KEYS", [])
+    KITHKIN_FIELD_KEYS_SOURCE = "environment"
+else:
+    from kithkin.crypto.keys import load_or_create_key_file
+
+    KITHKIN_FIELD_KEYS = load_or_create_key_file(KITHKIN_FIELD_KEYS_FILE)
+    KITHKIN_FIELD_KEYS_SOURCE = "file"
 
 # How long a "break the glass" emergency access lasts.
 KITHKIN_EMERGENCY_ACCESS_MINUTES = int(os.environ.get("KITHKIN_EMERGENCY_ACCESS_MINUTES", 240))

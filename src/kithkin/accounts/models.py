@@ -3,6 +3,7 @@ from django.db import models
 from django.utils.crypto import salted_hmac
 
 from kithkin.core.access import Role
+from kithkin.crypto.fields import EncryptedTextField
 
 
 class User(AbstractUser):
@@ -73,7 +74,7 @@ class EmergencyAccess(models.Model):
     client = models.ForeignKey(
         "clients.Client", on_delete=models.PROTECT, related_name="emergency_accesses"
     )
-    reason = models.TextField()
+    reason = EncryptedTextField()
     started_at = models.DateTimeField()
     expires_at = models.DateTimeField()
 

@@ -29,7 +29,9 @@ def emergency_access_grant(*, by, client, reason: str, ip: str | None = None) ->
         resource_type="Client",
         resource_id=client.pk,
         client_id=client.pk,
-        reason=reason,
+        # The reason may hold clinical detail; it stays encrypted on the grant, and the
+        # immutable trail points to it.
+        reason=f"emergency access grant {grant.pk}",
         ip=ip,
         emergency=True,
     )

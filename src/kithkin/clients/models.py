@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 
+from kithkin.crypto.fields import EncryptedTextField
 from kithkin.practices.models import PracticeScoped
 
 
@@ -14,7 +15,7 @@ class Client(PracticeScoped):
     date_of_birth = models.DateField(null=True, blank=True)
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=30, blank=True)
-    address = models.TextField(blank=True)
+    address = EncryptedTextField(blank=True)
     # The client's own login to the portal, if they have one.
     portal_user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -44,6 +45,7 @@ class Person(PracticeScoped):
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="people")
     name = models.CharField(max_length=120, help_text="A name or a label, such as 'coworkers'.")
     role = models.CharField(max_length=80, blank=True, help_text="mother, roommate, employer...")
+    notes = EncryptedTextField(blank=True, help_text="What the client says about this person.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

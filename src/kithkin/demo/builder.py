@@ -144,15 +144,23 @@ def _create_demo(*, password: str) -> Practice:
     )
     # Seed 000: her mother (joint sessions), her roommate Diane (must not know she is
     # discussed), her employer (a partner without knowing it), her coworkers and supervisor.
-    for name, role in [
-        ("Her mother", "mother"),
-        ("Diane", "roommate"),
-        ("Her employer", "employer"),
-        ("Her coworkers", "coworkers"),
-        ("Her supervisor at work", "supervisor"),
-        ("Her father", "father, lives out of town"),
+    for name, role, notes in [
+        ("Her mother", "mother", "Also lives with depression; they have never talked about it."),
+        (
+            "Diane",
+            "roommate",
+            "Alexis finds it hard to ask her to share cleaning, bills and shopping.",
+        ),
+        (
+            "Her employer",
+            "employer",
+            "Might give time off to visit her father, if Alexis agrees to ask.",
+        ),
+        ("Her coworkers", "coworkers", "Communication at work is a daily strain."),
+        ("Her supervisor at work", "supervisor", ""),
+        ("Her father", "father, lives out of town", ""),
     ]:
-        Person.objects.create(practice=practice, client=alexis, name=name, role=role)
+        Person.objects.create(practice=practice, client=alexis, name=name, role=role, notes=notes)
     _weekly_sessions(practice, alexis, users["alice"], weeks=9, rng=rng)
 
     for index in range(12):

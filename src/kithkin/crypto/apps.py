@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class CryptoConfig(AppConfig):
+    name = "kithkin.crypto"
