@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
 from kithkin.accounts.access import actor_for, client_for, require_in_practice
@@ -15,6 +16,7 @@ def caseload(request):
     return render(request, "clients/caseload.html", {"clients": clients})
 
 
+@login_required
 def client_detail(request, client_id: int):
     client = client_for(request, client_id, Action.VIEW_CLIENT)
     context = {"client": client, **selectors.client_page(client=client)}
@@ -33,6 +35,7 @@ def client_create(request):
     )
 
 
+@login_required
 def client_edit(request, client_id: int):
     client = client_for(request, client_id, Action.CHANGE_CLIENT)
     form = ClientForm(request.POST or None, instance=client)
@@ -52,6 +55,7 @@ def _status(form) -> int:
     return 422 if form.is_bound and form.errors else 200
 
 
+@login_required
 def client_access_log(request, client_id: int):
     client = client_for(request, client_id, Action.VIEW_CLIENT)
     events = record_access_log(practice_id=client.practice_id, client_id=client.pk)

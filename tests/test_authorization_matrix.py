@@ -1,0 +1,95 @@
+"""Every URL in the project, requested by every persona, answers as this matrix says.
+
+The URL list comes from the URL configuration, so a page added without a row here fails
+`test_every_url_has_a_row`: decide who may reach it before it ships. Personas (STYLE.md): alice
+treats carol; bob is a colleague without a relationship to her; sam supervises alice; adam
+administers the practice; carol and dave are clients; mallory works in another practice.
+"""
+
+import pytest
+from django.urls import reverse
+
+from tests.test_tenancy import project_patterns
+
+PERSONAS = ("anonymous", "alice", "bob", "sam", "adam", "carol", "dave", "mallory")
+
+
+def row(anonymous, alice, bob, sam, adam, carol, dave, mallory, method="get"):
+    statuses = (anonymous, alice, bob, sam, adam, carol, dave, mallory)
+    return {"method": method, "expect": dict(zip(PERSONAS, statuses, strict=True))}
+
+
+CLINICIANS_ONLY = row(302, 200, 200, 200, 403, 403, 403, 200)
+CLIENTS_ONLY = row(302, 403, 403, 403, 403, 200, 200, 403)
+ADMINS_ONLY = row(302, 403, 403, 403, 200, 403, 403, 403)
+ANY_SIGNED_IN = row(302, 200, 200, 200, 200, 200, 200, 200)
+
+#                                   anon alice bob  sam  adam carol dave mallory
+MATRIX = {
+    "home": row(302, 302, 302, 302, 302, 302, 302, 302),
+    "healthz": row(200, 200, 200, 200, 200, 200, 200, 200),
+    "login": row(200, 302, 302, 302, 302, 302, 302, 302),
+    "logout": row(302, 302, 302, 302, 302, 302, 302, 302, method="post"),
+    "portal": CLIENTS_ONLY,
+    "portal_access_log": CLIENTS_ONLY,
+    "practice_users": ADMINS_ONLY,
+    "emergency_access_report": ADMINS_ONLY,
+    "emergency_access": CLINICIANS_ONLY,
+    "two_factor_setup": ANY_SIGNED_IN,
+    "two_factor_verify": ANY_SIGNED_IN,
+    "password_change": ANY_SIGNED_IN,
+    "user_end_sessions": row(302, 403, 403, 403, 302, 403, 403, 403, method="post"),
+    "user_deactivate": row(302, 403, 403, 403, 302, 403, 403, 403, method="post"),
+    "caseload": CLINICIANS_ONLY,
+    "client_create": CLINICIANS_ONLY,
+    # carol's record: her therapist and his supervisor read it; nobody else learns it exists.
+    "client_detail": row(302, 200, 404, 200, 404, 404, 404, 404),
+    "client_edit": row(302, 200, 404, 403, 404, 404, 404, 404),
+    "client_access_log": row(302, 200, 404, 200, 404, 404, 404, 404),
+}
+
+
+def arguments(world):
+    from kithkin.accounts.models import User
+
+    zed = User.objects.create_user(username="zed", role="therapist", practice=world.practice)
+    return {"client_id": world.carol.pk, "user_id": zed.pk}
+
+
+def persona(world, name):
+    return {
+        "alice": world.alice,
+        "bob": world.bob,
+        "sam": world.sam,
+        "adam": world.adam,
+        "carol": world.carol_login,
+        "dave": world.dave_login,
+        "mallory": world.mallory,
+    }.get(name)
+
+
+def test_every_url_has_a_row():
+    names = {entry.name for _, entry in project_patterns()}
+    assert None not in names, "every URL needs a name to be in the matrix"
+    assert names - set(MATRIX) == set(), "add these URLs to the authorization matrix"
+    assert set(MATRIX) - names == set(), "these rows name URLs that no longer exist"
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_each_persona_gets_the_expected_answer(name, world, client):
+    entry = next(e for _, e in project_patterns() if e.name == name)
+    values = arguments(world)
+    url = reverse(name, kwargs={k: values[k] for k in entry.pattern.converters})
+    method = MATRIX[name]["method"]
+    answers = {}
+    for who in PERSONAS:
+        client.logout()
+        user = persona(world, who)
+        if user is not None:
+            user.refresh_from_db()  # a logout in an earlier round raised the session epoch
+            if not user.is_active:
+                user.is_active = True
+                user.save()
+            client.force_login(user)
+        answers[who] = getattr(client, method)(url).status_code
+    assert answers == MATRIX[name]["expect"]
