@@ -79,3 +79,16 @@ def two_factor_confirm(*, device, by, ip: str | None = None) -> None:
 @transaction.atomic
 def password_changed(*, user, ip: str | None = None) -> None:
     _audit_user(by=user, user=user, action="user.password_change", ip=ip)
+
+
+def user_login_recorded(*, user, allowed: bool, ip: str | None) -> None:
+    audit_record(
+        practice_id=user.practice_id,
+        actor=user,
+        action="user.login",
+        resource_type="User",
+        resource_id=user.pk,
+        allowed=allowed,
+        reason="" if allowed else "wrong password or locked out",
+        ip=ip,
+    )

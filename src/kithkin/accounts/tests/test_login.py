@@ -49,3 +49,20 @@ def test_the_password_validators_refuse_weak_passwords():
         except ValidationError:
             continue
         raise AssertionError(f"{weak!r} was accepted")
+
+
+def test_logins_and_failed_logins_are_audited(client, world):
+    from kithkin.audit.models import AuditEvent
+
+    client.post(
+        reverse("login"), {"username": "alice", "password": "nope"}, REMOTE_ADDR="192.0.2.7"
+    )
+    client.post(
+        reverse("login"), {"username": "alice", "password": PASSWORD}, REMOTE_ADDR="192.0.2.7"
+    )
+    client.post(reverse("login"), {"username": "nobody", "password": "x"})
+    events = list(AuditEvent.objects.filter(action="user.login").order_by("seq"))
+    assert [(e.outcome, e.actor_username, e.ip) for e in events] == [
+        ("denied", "alice", "192.0.2.7"),
+        ("allowed", "alice", "192.0.2.7"),
+    ]
