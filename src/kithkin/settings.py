@@ -206,6 +206,8 @@ USE_TZ = True
 
 # --- Static files -----------------------------------------------------------------------------
 STATIC_URL = "/static/"
+# The project's own static files live in the kithkin package, which is not an app.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 # In production collectstatic gathers files here; elsewhere WhiteNoise reads the app folders.
 STATIC_ROOT = (
     Path(os.environ.get("KITHKIN_STATIC_ROOT", VAR_DIR / "static")) if PRODUCTION else None
