@@ -7,13 +7,14 @@ from kithkin.audit.request import client_ip
 from kithkin.audit.selectors import record_access_log
 from kithkin.clients import selectors, services
 from kithkin.clients.forms import ClientForm
+from kithkin.clients.presenters import caseload_rows
 from kithkin.core.access import Action
 
 
 @require_in_practice(Action.VIEW_CASELOAD)
 def caseload(request):
-    clients = list(selectors.caseload(actor=actor_for(request.user)))
-    return render(request, "clients/caseload.html", {"clients": clients})
+    rows = caseload_rows(selectors.caseload(actor=actor_for(request.user)))
+    return render(request, "clients/caseload.html", {"rows": rows})
 
 
 @login_required

@@ -44,9 +44,14 @@ def test_it_shows_the_last_attended_and_next_scheduled_session(world, login):
     make(now - datetime.timedelta(days=14), Session.Status.ATTENDED)
     make(now - datetime.timedelta(days=7), Session.Status.NO_SHOW)
     make(now + datetime.timedelta(days=3), Session.Status.SCHEDULED)
-    [row] = login(world.alice).get(URL).context["clients"]
-    assert row.last_session_at.date() == (now - datetime.timedelta(days=14)).date()
-    assert row.next_session_at.date() == (now + datetime.timedelta(days=3)).date()
+    response = login(world.alice).get(URL)
+    [row] = response.context["rows"]
+    last, upcoming = now - datetime.timedelta(days=14), now + datetime.timedelta(days=3)
+    assert row.last_session.date() == timezone.localtime(last).date()
+    assert row.next_session.date() == timezone.localtime(upcoming).date()
+    body = response.content.decode()
+    assert f"{row.last_session.day} {row.last_session:%b %Y}" in body
+    assert f'<a href="/clients/{world.carol.pk}/">Carol Quill</a>' in body
 
 
 def test_admins_and_clients_have_no_caseload(world, login):
@@ -82,4 +87,4 @@ def test_its_query_count_does_not_grow_with_the_caseload(world, login, django_as
         )
     with django_assert_num_queries(len(small.captured_queries)):
         response = alice.get(URL)
-    assert len(response.context["clients"]) == 41
+    assert len(response.context["rows"]) == 41
