@@ -17,6 +17,7 @@ from kithkin.clients.models import Client, Person
 from kithkin.practices.models import Practice
 from kithkin.relationships.models import TherapyRelationship
 from kithkin.schedule.models import Session
+from kithkin.web.maintenance import optimize_database
 
 DEMO_SLUG = "demo"
 SEED = 20261122
@@ -276,6 +277,8 @@ def grow_practice(practice: Practice, *, clients: int, sessions: int, progress) 
             client_ids += [c.pk for c in created]
             bar.update(size)
     added_sessions = _bulk_sessions(practice, client_ids, therapist_of, sessions, rng, progress)
+    # A bulk load leaves the planner's statistics stale until the nightly job runs.
+    optimize_database()
     return to_add, added_sessions
 
 
