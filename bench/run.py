@@ -1,0 +1,549 @@
+"""make bench: how fast the caseload and the client page are on a large practice.
+
+For SQLite and, when it answers, PostgreSQL:
+
+1. build the large practice once (10,000 clients, 500,000 sessions; alice holds 200 of them)
+   with ``kithkin migrate`` and ``kithkin demo``, and reuse it on later runs;
+2. capture the SQL each page runs, in-process (bench/capture.py), with in-process timings of
+   the view with and without the audit append; replay the page's SELECTs over a plain DB-API
+   connection: the floor no page can beat;
+3. start the real server (``kithkin serve``: gunicorn, 2 workers x 4 threads), log in as alice
+   through the login form, time sequential GETs of the two pages, then load each with
+   concurrent connections;
+4. time GET /healthz (one ``SELECT 1``), sequentially and under load: the ceiling of the stack;
+5. print a table per database, mark each target PASS or MISS, and write var/bench/results.json.
+
+Options: --rebuild, --requests N, --only sqlite|postgresql, --wait-quiet SECONDS,
+--strict (exit 1 on a MISS). See docs/performance.md.
+"""
+
+import argparse
+import contextlib
+import datetime
+import hashlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from cpu import Window, busy_percent
+from databases import PostgresTarget, SQLiteTarget, pick_client, read_marker
+from stats import summary
+from tqdm import tqdm
+from web import BenchError, Browser, Server, concurrent, free_port, sequential
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var" / "bench"
+CLIENTS, SESSIONS = 10_000, 500_000
+DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/kithkin_bench"
+DEMO_PASSWORD = "kithkin-demo-2026"  # noqa: S105 - the synthetic demo practice's documented default
+WARMUP = 20
+TARGETS = {"caseload_p95_ms": 50.0, "client_p95_ms": 25.0, "floor_ratio": 3.0, "build_s": 300.0}
+
+STARTED = time.monotonic()
+
+
+def say(message: str) -> None:
+    print(f"[{time.monotonic() - STARTED:6.1f}s] {message}", flush=True)
+
+
+def kithkin(*args: str) -> list[str]:
+    script = ROOT / ".venv" / "bin" / "kithkin"
+    if script.exists():
+        return [str(script), *args]
+    return [sys.executable, "-m", "kithkin.cli", *args]
+
+
+def bench_env(target) -> dict:
+    env = dict(os.environ)
+    env["KITHKIN_DATABASE_URL"] = target.url
+    env.setdefault("KITHKIN_DEMO_PASSWORD", DEMO_PASSWORD)
+    # The test client's host must be allowed for the query capture; harmless for the server.
+    env["KITHKIN_ALLOWED_HOSTS"] = "127.0.0.1,localhost,testserver"
+    # DEBUG keeps every query in memory and serves tracebacks; production speed means off.
+    env["KITHKIN_DEBUG"] = "0"
+    # Outside production a second factor is optional, and the demo accounts have none; pinned
+    # so an operator's environment cannot send the benchmark's login to /2fa/.
+    env["KITHKIN_REQUIRE_2FA"] = "0"
+    env["DJANGO_SETTINGS_MODULE"] = "kithkin.settings"
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def run(argv: list[str], env: dict, what: str) -> str:
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    if done.returncode != 0:
+        tail = "\n".join((done.stdout + done.stderr).splitlines()[-25:])
+        raise BenchError(f"{what} failed with exit code {done.returncode}:\n{tail}")
+    return done.stdout
+
+
+# --- 1. the large practice ----------------------------------------------------------------------
+def migration_fingerprint() -> dict[str, str]:
+    """A digest of each of Kithkin's migration files, to tell new migrations (applied to the
+    reused database) from a rewritten history (which needs a fresh build)."""
+    src = ROOT / "src" / "kithkin"
+    return {
+        str(path.relative_to(src)): hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+        for path in sorted(src.glob("*/migrations/0*.py"))
+    }
+
+
+def build(target, env: dict, *, rebuild: bool) -> dict:
+    """The large practice: reused when a finished build of it is there, else built afresh."""
+    if rebuild:
+        target.marker.unlink(missing_ok=True)
+    fingerprint = migration_fingerprint()
+    marker = None if rebuild else reusable(target, fingerprint)
+    if marker:
+        say(
+            f"{target.label}: reusing the large practice built {marker['built_at']} "
+            f"(demo build took {marker['demo_seconds']:.1f} s); --rebuild to rebuild"
+        )
+        # The code may have gained migrations since the build (the audit trail did).
+        run(kithkin("migrate", "--noinput"), env, "kithkin migrate")
+        reused = True
+    else:
+        marker = fresh_build(target, env)
+        reused = False
+    marker["migrations"] = fingerprint
+    target.marker.parent.mkdir(parents=True, exist_ok=True)
+    target.marker.write_text(json.dumps(marker, indent=2) + "\n")
+    return {**marker, "migrations": len(fingerprint), "reused": reused}
+
+
+def reusable(target, fingerprint: dict) -> dict | None:
+    marker = read_marker(target)
+    if marker is None:
+        return None
+    rewritten = sorted(
+        name
+        for name, digest in marker.get("migrations", {}).items()
+        if fingerprint.get(name) != digest
+    )
+    if rewritten:
+        say(
+            f"{target.label}: migrations changed or removed since the build "
+            f"({', '.join(rewritten[:3])}{'...' if len(rewritten) > 3 else ''}); rebuilding"
+        )
+        return None
+    return marker
+
+
+def fresh_build(target, env: dict) -> dict:
+    say(f"{target.label}: building the large practice from scratch at {target.describe()}")
+    target.reset()
+    started = time.perf_counter()
+    run(kithkin("migrate", "--noinput"), env, "kithkin migrate")
+    migrate_seconds = time.perf_counter() - started
+    say(f"{target.label}: migrated in {migrate_seconds:.1f} s; loading the demo practice")
+    started = time.perf_counter()
+    out = run(
+        kithkin("demo", "--clients", str(CLIENTS), "--sessions", str(SESSIONS), "--quiet"),
+        env,
+        "kithkin demo",
+    )
+    demo_seconds = time.perf_counter() - started
+    added = next((line for line in out.splitlines() if line.startswith("Added")), out.strip())
+    say(f"{target.label}: demo build took {demo_seconds:.1f} s ({added})")
+    started = time.perf_counter()
+    target.after_build()
+    after_seconds = time.perf_counter() - started
+    clients, sessions = target.counts()
+    return {
+        "url": target.url,
+        "built_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "migrate_seconds": round(migrate_seconds, 1),
+        "demo_seconds": round(demo_seconds, 1),
+        "after_build_seconds": round(after_seconds, 1),
+        "clients": clients,
+        "sessions": sessions,
+        "demo_command": f"kithkin demo --clients {CLIENTS} --sessions {SESSIONS} --quiet",
+    }
+
+
+# --- 2. the SQL of each page, and its floor -----------------------------------------------------
+def capture(env: dict, client_id: int, repeat: int) -> dict:
+    argv = [sys.executable, str(ROOT / "bench" / "capture.py"), "--client-id", str(client_id)]
+    out = run([*argv, "--repeat", str(repeat)], env, "capturing the pages' SQL")
+    return json.loads(out)
+
+
+def time_floor(target, queries: list[dict], *, reps: int) -> dict:
+    """Replays the page's captured SELECTs, fetching every row, over a raw DB-API connection.
+
+    Each query is timed on its own; a repetition's total is their sum. The floor of a page is
+    the sum over its data queries; session and authentication SELECTs are summed apart. The
+    audit append (writes, in a transaction) is never replayed: it would fork the bench
+    database's audit chain, and it is not data the page shows.
+    """
+    replay = [q for q in queries if q["kind"] in ("data", "auth")]
+    for query in replay:
+        verb = query["sql"].lstrip().split(None, 1)[0].upper()
+        if verb != "SELECT" or " FOR UPDATE" in query["sql"]:
+            raise BenchError(f"refusing to replay a non-read query: {query['sql'][:80]}")
+    per_query = [[] for _ in replay]
+    with contextlib.closing(target.connect()) as conn:
+        cursor = conn.cursor()
+        for rep in range(WARMUP + reps):
+            for index, query in enumerate(replay):
+                started = time.perf_counter()
+                cursor.execute(query["sql"])
+                cursor.fetchall()
+                if rep >= WARMUP:
+                    per_query[index].append((time.perf_counter() - started) * 1000)
+    data = [i for i, q in enumerate(replay) if q["kind"] == "data"]
+    totals = [sum(per_query[i][rep] for i in data) for rep in range(reps)]
+    everything = [sum(column[rep] for column in per_query) for rep in range(reps)]
+    return {
+        "data": summary(totals),
+        "with_auth": summary(everything),
+        "per_data_query_p50": [summary(per_query[i])["p50"] for i in data],
+    }
+
+
+# --- 3 and 4. the real server -------------------------------------------------------------------
+def measure_server(target, env: dict, args, pages: dict) -> dict:
+    port = free_port()
+    argv = kithkin("serve", "--host", "127.0.0.1", "--port", str(port))
+    argv += ["--workers", "2", "--threads", "4"]
+    log = VAR / f"serve-{target.name}.log"
+    say(f"{target.label}: starting kithkin serve on port {port} (log: {log.relative_to(ROOT)})")
+    with Server(argv, env, log, port) as server:
+        say(f"{target.label}: /healthz answers 200; logging in as alice through /login/")
+        window = Window(server.pid, target.backend_pids)
+        browser = Browser(port)
+        try:
+            browser.login("alice", env["KITHKIN_DEMO_PASSWORD"])
+            window.start()
+            results = {
+                name: sequential_page(target, browser, page, args) for name, page in pages.items()
+            }
+        finally:
+            browser.close()
+        for name, page in pages.items():
+            say(f"{target.label}: {page['path']} with {args.connections} connections")
+            load = concurrent(
+                port,
+                page["path"],
+                connections=args.connections,
+                seconds=args.seconds,
+                cookies=browser.cookies,
+            )
+            results[name]["concurrent"] = throughput(load, args.connections)
+        results["healthz"] = ceiling(target, port, args)
+        window.stop()
+        results["cpu_window"] = window.report()
+    say(f"{target.label}: server stopped")
+    return results
+
+
+def sequential_page(target, browser: Browser, page: dict, args) -> dict:
+    say(f"{target.label}: {args.requests} sequential GETs of {page['path']}")
+    quiet = not sys.stderr.isatty()
+    with tqdm(total=args.requests, leave=False, unit="req", disable=quiet) as bar:
+        timings = sequential(
+            browser, page["path"], count=args.requests, warmup=WARMUP, progress=bar
+        )
+    _, body, _ = browser.get(page["path"])
+    if page["path"] == "/caseload/" and b"200 clients" not in body:
+        say("warning: the caseload page does not say '200 clients'")
+    return {"latency": summary(timings), "bytes": len(body)}
+
+
+def ceiling(target, port: int, args) -> dict:
+    """GET /healthz (one SELECT 1): what the stack costs before a page does any work."""
+    say(f"{target.label}: ceiling: {args.requests} sequential GETs of /healthz")
+    health = Browser(port)
+    try:
+        seq = sequential(health, "/healthz", count=args.requests, warmup=WARMUP)
+    finally:
+        health.close()
+    say(f"{target.label}: ceiling: /healthz with {args.connections} connections")
+    load = concurrent(port, "/healthz", connections=args.connections, seconds=args.seconds)
+    return {"sequential": summary(seq), "concurrent": throughput(load, args.connections)}
+
+
+def quiet_machine(target, wait: float) -> dict:
+    """How busy the machine is just before the server is measured. Other work on the same CPUs
+    inflates every latency, so a busy machine is reported, and with --wait-quiet waited out."""
+    deadline = time.monotonic() + wait
+    busy = busy_percent()
+    while busy is not None and busy > 20 and time.monotonic() < deadline:
+        say(f"{target.label}: CPUs {busy:.0f}% busy with other work; waiting for quiet")
+        time.sleep(8)
+        busy = busy_percent()
+    load = round(os.getloadavg()[0], 2)
+    if busy is not None and busy > 20:
+        say(
+            f"{target.label}: WARNING: CPUs {busy:.0f}% busy (load average {load}) before "
+            "measuring; something else is running and the figures will be inflated"
+        )
+    return {"cpu_busy_percent": busy, "load_average": load}
+
+
+def throughput(load: dict, connections: int) -> dict:
+    return {
+        "connections": connections,
+        "seconds": round(load["seconds"], 2),
+        "requests": load["requests"],
+        "throughput_rps": round(load["requests"] / load["seconds"], 1),
+        "latency": summary(load["latencies"]),
+    }
+
+
+# --- the report ---------------------------------------------------------------------------------
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def bench_one(target, args) -> dict:
+    env = bench_env(target)
+    built = build(target, env, rebuild=args.rebuild)
+    client_id, client_sessions = pick_client(target)
+    say(f"{target.label}: client page: /clients/{client_id}/ ({client_sessions} sessions)")
+    say(f"{target.label}: capturing each page's SQL in-process (django.test.Client)")
+    captured = capture(env, client_id, repeat=100)
+    pages = floors(target, captured, reps=max(200, args.requests))
+    audit_append = summary(captured.get("audit_append_ms", []))
+
+    machine_before = quiet_machine(target, args.wait_quiet)
+    served = measure_server(target, env, args, pages)
+    machine_before["load_average_after"] = round(os.getloadavg()[0], 2)
+    ceiling = served.pop("healthz")
+    cpu_window = served.pop("cpu_window")
+    for name, page in pages.items():
+        page.update(served[name])
+        page["ratio_p95_to_floor"] = round(page["latency"]["p95"] / page["floor"]["data"]["p95"], 2)
+        page["ratio_p50_to_ceiling"] = round(
+            page["latency"]["p50"] / ceiling["sequential"]["p50"], 2
+        )
+    return {
+        "database": target.label,
+        "where": target.describe(),
+        "server_version": target.server_version(),
+        "build": built,
+        "client_id": client_id,
+        "client_sessions": client_sessions,
+        "machine_before": machine_before,
+        "cpu_during_measurement": cpu_window,
+        "pages": pages,
+        "ceiling": ceiling,
+        "audit_append": audit_append,
+        "targets": judge(pages, built),
+    }
+
+
+def floors(target, captured: dict, *, reps: int) -> dict:
+    pages = {}
+    for name, page in captured["pages"].items():
+        say(f"{target.label}: raw-SQL floor of {page['path']}: {reps} repetitions")
+        kinds = [q["kind"] for q in page["queries"]]
+        pages[name] = {
+            "path": page["path"],
+            "queries": len(kinds),
+            "queries_by_kind": {kind: kinds.count(kind) for kind in sorted(set(kinds))},
+            "data_queries": kinds.count("data"),
+            "sql": page["queries"],
+            "floor": time_floor(target, page["queries"], reps=reps),
+            "inprocess": summary(page["inprocess_ms"]),
+            "inprocess_without_audit": summary(page["inprocess_without_audit_ms"]),
+        }
+    return pages
+
+
+def judge(pages: dict, built: dict) -> list[dict]:
+    caseload, client = pages["caseload"], pages["client"]
+    floor_ratio = TARGETS["floor_ratio"]
+    checks = [
+        ("caseload p95 <= 50 ms", caseload["latency"]["p95"], "ms", TARGETS["caseload_p95_ms"]),
+        ("client page p95 <= 25 ms", client["latency"]["p95"], "ms", TARGETS["client_p95_ms"]),
+        ("caseload p95 <= 3x raw-SQL floor p95", caseload["ratio_p95_to_floor"], "x", floor_ratio),
+        ("client page p95 <= 3x raw-SQL floor p95", client["ratio_p95_to_floor"], "x", floor_ratio),
+        ("large practice demo build < 5 min", built["demo_seconds"], "s", TARGETS["build_s"]),
+    ]
+    return [
+        {"target": label, "value": value, "unit": unit, "verdict": verdict(value <= limit)}
+        for label, value, unit, limit in checks
+    ]
+
+
+def print_report(result: dict) -> None:
+    build_info = result["build"]
+    when = "reused from an earlier run" if build_info["reused"] else "this run"
+    print(f"\n== {result['database']} {result['server_version']} ({result['where']}) ==")
+    print(
+        f"large practice: {build_info['clients']:,} clients, {build_info['sessions']:,} sessions;"
+        f" demo build {build_info['demo_seconds']:.1f} s ({when})"
+    )
+    header = (
+        f"{'page':<16}{'min':>7}{'p50':>8}{'p95':>8}{'p99':>8}{'mean':>8}{'reqs':>6}"
+        f"{'queries':>9}{'floor p50':>11}{'floor p95':>11}{'p95/floor':>11}{'p50/ceil':>10}"
+    )
+    print(header)
+    print("-" * len(header))
+    for name, page in result["pages"].items():
+        lat, floor = page["latency"], page["floor"]["data"]
+        label = "caseload" if name == "caseload" else f"client {result['client_id']}"
+        print(
+            f"{label:<16}{lat['min']:>7.2f}{lat['p50']:>8.2f}{lat['p95']:>8.2f}{lat['p99']:>8.2f}"
+            f"{lat['mean']:>8.2f}"
+            f"{lat['n']:>6}{page['queries']:>5} ({page['data_queries']})"
+            f"{floor['p50']:>11.3f}{floor['p95']:>11.3f}"
+            f"{page['ratio_p95_to_floor']:>10.1f}x{page['ratio_p50_to_ceiling']:>9.1f}x"
+        )
+    print("(ms; queries: all (data); floor: raw SQL of the data queries; ceil: /healthz p50)")
+    for name, page in result["pages"].items():
+        conc = page["concurrent"]
+        print(
+            f"{name}: queries by kind {page['queries_by_kind']}; raw p50 per data query (ms) "
+            f"{page['floor']['per_data_query_p50']}\n"
+            f"  {conc['connections']} connections x {conc['seconds']:.0f} s: "
+            f"{conc['throughput_rps']:.0f} req/s, p50 {conc['latency']['p50']:.2f} ms, "
+            f"p95 {conc['latency']['p95']:.2f} ms"
+        )
+        inproc, bare = page["inprocess"], page["inprocess_without_audit"]
+        if bare.get("n"):
+            print(
+                f"  in-process (django.test.Client, no HTTP): p50 {inproc['p50']:.2f} ms, "
+                f"p95 {inproc['p95']:.2f} ms; without the audit append p50 {bare['p50']:.2f}"
+                f" ms, p95 {bare['p95']:.2f} ms (difference {inproc['p50'] - bare['p50']:+.2f} ms)"
+            )
+    append = result["audit_append"]
+    if append.get("n"):
+        print(
+            f"audit append alone (audit_record, {append['n']} calls): p50 {append['p50']:.2f} ms, "
+            f"p95 {append['p95']:.2f} ms"
+        )
+    seq, load = result["ceiling"]["sequential"], result["ceiling"]["concurrent"]
+    print(
+        f"ceiling /healthz: sequential p50 {seq['p50']:.2f} ms, p95 {seq['p95']:.2f} ms; "
+        f"{load['connections']} connections x {load['seconds']:.0f} s: "
+        f"{load['throughput_rps']:.0f} req/s, p50 {load['latency']['p50']:.2f} ms, "
+        f"p95 {load['latency']['p95']:.2f} ms"
+    )
+    quiet, during = result["machine_before"], result["cpu_during_measurement"]
+    print(
+        f"before measuring: CPUs {quiet['cpu_busy_percent']}% busy with other work, load average "
+        f"{quiet['load_average']} ({quiet['load_average_after']} after)"
+    )
+    if during:
+        print(
+            f"while measuring ({during['seconds']:.0f} s): other work used "
+            f"{during['other_work_percent']}% of the {during['cpus']} CPUs; client, server and "
+            f"database {during['benchmark_percent']}%"
+        )
+    print("targets:")
+    for check in result["targets"]:
+        print(f"  {check['verdict']}  {check['target']:<42} {check['value']:.2f} {check['unit']}")
+
+
+def machine() -> dict:
+    info = {"nproc": os.cpu_count(), "python": platform.python_version()}
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                info["memory_gib"] = round(int(line.split()[1]) / 1024 / 1024, 1)
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                info["cpu"] = line.split(":", 1)[1].strip()
+                break
+    git = shutil.which("git")
+    if git:
+        head = subprocess.run(  # noqa: S603
+            [git, "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        )
+        dirty = subprocess.run(  # noqa: S603
+            [git, "-C", str(ROOT), "status", "--porcelain", "--", "src"],
+            capture_output=True,
+            text=True,
+        )
+        info["git"] = head.stdout.strip() + (" (src/ modified)" if dirty.stdout.strip() else "")
+    return info
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the large practice")
+    parser.add_argument("--requests", type=int, default=300, help="timed GETs per page (>= 200)")
+    parser.add_argument("--connections", type=int, default=8, help="connections under load")
+    parser.add_argument("--seconds", type=float, default=5.0, help="length of each load phase")
+    parser.add_argument("--only", choices=["sqlite", "postgresql"], help="one database only")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="wait up to SECONDS for other work on the CPUs to stop before measuring",
+    )
+    args = parser.parse_args()
+    if args.requests < 200:
+        say(f"note: --requests {args.requests} is below the 200 the targets are judged on")
+
+    targets = []
+    if args.only in (None, "sqlite"):
+        targets.append(SQLiteTarget(VAR / "bench.sqlite3", VAR / "sqlite.built"))
+    if args.only in (None, "postgresql"):
+        url = os.environ.get("KITHKIN_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+        postgres = PostgresTarget(url, VAR / "postgresql.built")
+        why = postgres.reachable()
+        if why is None:
+            targets.append(postgres)
+        else:
+            reason = why.splitlines()[0]
+            say(f"NOTICE: PostgreSQL at {postgres.describe()} is unreachable ({reason})")
+            say("NOTICE: benchmarking SQLite only")
+
+    report = {
+        "date": datetime.date.today().isoformat(),
+        "machine": machine(),
+        "targets": TARGETS,
+        "requests": args.requests,
+        "warmup": WARMUP,
+        "databases": {},
+        "errors": {},
+    }
+    for target in targets:
+        try:
+            result = bench_one(target, args)
+        except KeyboardInterrupt:
+            raise
+        except Exception as error:  # one database failing must not hide the other's figures
+            if not isinstance(error, BenchError):
+                traceback.print_exc()
+            say(f"{target.label}: FAILED: {error}")
+            report["errors"][target.name] = f"{type(error).__name__}: {error}"
+            continue
+        report["databases"][target.name] = result
+        print_report(result)
+
+    VAR.mkdir(parents=True, exist_ok=True)
+    results = VAR / "results.json"
+    if args.only:
+        # A one-database run keeps the other database's figures from the run before.
+        with contextlib.suppress(OSError, ValueError):
+            earlier = json.loads(results.read_text()).get("databases", {})
+            for name, result in earlier.items():
+                report["databases"].setdefault(name, {**result, "from_earlier_run": True})
+    results.write_text(json.dumps(report, indent=2) + "\n")
+    say(f"results written to {results.relative_to(ROOT)}")
+    missed = [
+        check
+        for result in report["databases"].values()
+        if not result.get("from_earlier_run")
+        for check in result["targets"]
+        if check["verdict"] == "MISS"
+    ]
+    if report["errors"]:
+        return 1
+    return 1 if args.strict and missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
