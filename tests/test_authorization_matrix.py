@@ -46,14 +46,42 @@ MATRIX = {
     "client_detail": row(302, 200, 404, 200, 404, 404, 404, 404),
     "client_edit": row(302, 200, 404, 403, 404, 404, 404, 404),
     "client_access_log": row(302, 200, 404, 200, 404, 404, 404, 404),
+    "worklist": CLINICIANS_ONLY,
+    "people": row(302, 200, 404, 200, 404, 404, 404, 404),
+    # Empty forms: alice reaches the form and is told what is missing (422); sam reads only.
+    "person_add": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
+    "person_kinds": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
+    "partner_set": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
+    "action_add": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
+    "action_done": row(302, 302, 404, 403, 404, 404, 404, 404, method="post"),
 }
 
 
 def arguments(world):
+    from django.utils import timezone
+
     from kithkin.accounts.models import User
+    from kithkin.partners.models import PlannedAction, TherapyPartner
 
     zed = User.objects.create_user(username="zed", role="therapist", practice=world.practice)
-    return {"client_id": world.carol.pk, "user_id": zed.pk}
+    diane = world.carol.people.get(name="Diane")
+    partner = TherapyPartner.objects.create(
+        practice=world.practice, person=diane, involvement="informed"
+    )
+    action = PlannedAction.objects.create(
+        practice=world.practice,
+        partner=partner,
+        text="x",
+        planned_on=timezone.localdate(),
+        window_start=timezone.localdate(),
+        created_by=world.alice,
+    )
+    return {
+        "client_id": world.carol.pk,
+        "user_id": zed.pk,
+        "person_id": diane.pk,
+        "action_id": action.pk,
+    }
 
 
 def persona(world, name):

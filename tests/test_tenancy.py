@@ -11,10 +11,12 @@ from django.urls import URLPattern, URLResolver, get_resolver
 ARGUMENTS = {
     "client_id": lambda world: world.carol.pk,
     "user_id": lambda world: world.alice.pk,
+    "person_id": lambda world: world.carol.people.get(name="Diane").pk,
+    "action_id": lambda world: world.diane_action.pk,
 }
 
 # Text of the other practice's record that must never appear in mallory's responses.
-SECRETS = ("Quill", "carol@example.org", "Diane")
+SECRETS = ("Quill", "carol@example.org", "Diane", "Talk about the rent")
 
 
 def all_patterns(resolvers=None, prefix=""):
@@ -43,6 +45,28 @@ def fill(route: str, entry: URLPattern, world, missing: bool = False) -> str:
         value = 987654321 if missing else ARGUMENTS[name](world)
         path = path.replace(f"<{kind}:{name}>", str(value))
     return "/" + path.lstrip("^").rstrip("$")
+
+
+@pytest.fixture
+def world(world):
+    """The personas, with Diane a therapy partner of carol's with a planned action."""
+    from django.utils import timezone
+
+    from kithkin.partners.models import PlannedAction, TherapyPartner
+
+    diane = world.carol.people.get(name="Diane")
+    partner = TherapyPartner.objects.create(
+        practice=world.practice, person=diane, involvement="unaware"
+    )
+    world.diane_action = PlannedAction.objects.create(
+        practice=world.practice,
+        partner=partner,
+        text="Talk about the rent",
+        planned_on=timezone.localdate(),
+        window_start=timezone.localdate(),
+        created_by=world.alice,
+    )
+    return world
 
 
 def test_the_url_walk_finds_the_client_pages():

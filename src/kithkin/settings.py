@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "kithkin.clients",
     "kithkin.relationships",
     "kithkin.schedule",
+    "kithkin.partners",
+    "kithkin.spheres",
     "kithkin.audit",
     "kithkin.crypto",
     "kithkin.web",

@@ -38,4 +38,5 @@ urlpatterns = [
         name="user_deactivate",
     ),
     path("", include("kithkin.clients.urls")),
+    path("", include("kithkin.partners.urls")),
 ]

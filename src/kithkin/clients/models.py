@@ -53,3 +53,26 @@ class Person(PracticeScoped):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PersonKind(PracticeScoped):
+    """One relationship type of a person over a stretch of time. Types overlap and change (seed
+    001): a friendship that became romantic keeps its friendship row, closed on the day it
+    changed, beside a romantic row opened that day."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="kinds")
+    kind = models.CharField(max_length=30)
+    since = models.DateField()
+    until = models.DateField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["person", "until"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(until__isnull=True) | models.Q(until__gte=models.F("since")),
+                name="person_kind_period_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} since {self.since}"
