@@ -54,6 +54,12 @@ MATRIX = {
     "partner_set": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
     "action_add": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
     "action_done": row(302, 302, 404, 403, 404, 404, 404, 404, method="post"),
+    "sphere_maps": row(302, 200, 404, 200, 404, 404, 404, 404),
+    "sphere_map_new": row(302, 302, 404, 403, 404, 404, 404, 404, method="post"),
+    "sphere_map": row(302, 200, 404, 200, 404, 404, 404, 404),
+    "sphere_entry_save": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
+    # Without two maps chosen, the comparison has nothing to show.
+    "sphere_compare": row(302, 404, 404, 404, 404, 404, 404, 404),
 }
 
 
@@ -76,11 +82,21 @@ def arguments(world):
         window_start=timezone.localdate(),
         created_by=world.alice,
     )
+    from kithkin.spheres.models import SphereMap
+
+    the_map = SphereMap.objects.create(
+        practice=world.practice,
+        client=world.carol,
+        made_by="therapist",
+        author=world.alice,
+        taken_at=timezone.now(),
+    )
     return {
         "client_id": world.carol.pk,
         "user_id": zed.pk,
         "person_id": diane.pk,
         "action_id": action.pk,
+        "map_id": the_map.pk,
     }
 
 

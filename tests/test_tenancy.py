@@ -13,6 +13,7 @@ ARGUMENTS = {
     "user_id": lambda world: world.alice.pk,
     "person_id": lambda world: world.carol.people.get(name="Diane").pk,
     "action_id": lambda world: world.diane_action.pk,
+    "map_id": lambda world: world.carols_map.pk,
 }
 
 # Text of the other practice's record that must never appear in mallory's responses.
@@ -66,6 +67,16 @@ def world(world):
         window_start=timezone.localdate(),
         created_by=world.alice,
     )
+    from kithkin.spheres.models import SphereEntry, SphereMap
+
+    world.carols_map = SphereMap.objects.create(
+        practice=world.practice,
+        client=world.carol,
+        made_by="therapist",
+        author=world.alice,
+        taken_at=timezone.now(),
+    )
+    SphereEntry.objects.create(practice=world.practice, map=world.carols_map, person=diane, ring=2)
     return world
 
 

@@ -39,4 +39,5 @@ urlpatterns = [
     ),
     path("", include("kithkin.clients.urls")),
     path("", include("kithkin.partners.urls")),
+    path("", include("kithkin.spheres.urls")),
 ]

@@ -13,10 +13,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from kithkin.accounts.models import User
-from kithkin.clients.models import Client, Person
+from kithkin.clients.models import Client, Person, PersonKind
+from kithkin.partners.models import PlannedAction, TherapyPartner
 from kithkin.practices.models import Practice
 from kithkin.relationships.models import TherapyRelationship
 from kithkin.schedule.models import Session
+from kithkin.spheres.models import SphereEntry, SphereMap
 from kithkin.web.maintenance import optimize_database
 
 DEMO_SLUG = "demo"
@@ -162,6 +164,7 @@ def _create_demo(*, password: str) -> Practice:
         ("Her father", "father, lives out of town", ""),
     ]:
         Person.objects.create(practice=practice, client=alexis, name=name, role=role, notes=notes)
+    _alexis_world(practice, alexis, users["alice"], today)
     _weekly_sessions(practice, alexis, users["alice"], weeks=9, rng=rng)
 
     for index in range(12):
@@ -185,6 +188,114 @@ def _create_demo(*, password: str) -> Practice:
         )
         _weekly_sessions(practice, client, therapist, weeks=rng.randrange(1, 20), rng=rng)
     return practice
+
+
+# Seed 000's therapy partners: who they are to Alexis and how they take part in her plan.
+ALEXIS_PARTNERS = {
+    "Her mother": (["family", "parent_child"], "joint_sessions", True, False),
+    "Diane": (["friendship", "casual"], "unaware", True, False),
+    "Her employer": (["professional", "transactional"], "indirect", False, False),
+    "Her coworkers": (["professional"], "indirect", False, False),
+}
+# Two maps three months apart (ring, ratings given): Diane sits close with few components (the
+# incongruence to explore), and her mother moves closer once they have talked.
+FIRST_MAP = {
+    "Her mother": (3, {"communication": 1, "commitment": 2, "emotional_support": 1, "respect": 1}),
+    "Diane": (2, {"communication": 1, "respect": 1, "quality_time": 1}),
+    "Her employer": (4, {"respect": 1}),
+    "Her coworkers": (4, {"communication": 1}),
+    "Her father": (
+        2,
+        {
+            "safety": 2,
+            "emotional_support": 2,
+            "commitment": 2,
+            "trust_reliability": 2,
+            "respect": 2,
+            "appreciation_gratitude": 1,
+            "intimacy": 1,
+        },
+    ),
+}
+SECOND_MAP = {
+    **FIRST_MAP,
+    "Her mother": (
+        2,
+        {
+            "communication": 2,
+            "commitment": 2,
+            "emotional_support": 2,
+            "safety": 1,
+            "respect": 2,
+            "trust_reliability": 1,
+            "quality_time": 1,
+            "appreciation_gratitude": 1,
+            "intimacy": 1,
+        },
+    ),
+}
+
+
+def _alexis_world(practice, alexis, alice, today) -> None:
+    people = {p.name: p for p in alexis.people.all()}
+    started = today - datetime.timedelta(weeks=10)
+    for name, (kinds, involvement, knows_therapy, knows_discussed) in ALEXIS_PARTNERS.items():
+        person = people[name]
+        PersonKind.objects.bulk_create(
+            PersonKind(practice=practice, person=person, kind=kind, since=started) for kind in kinds
+        )
+        partner = TherapyPartner.objects.create(
+            practice=practice,
+            person=person,
+            involvement=involvement,
+            knows_in_therapy=knows_therapy,
+            knows_discussed=knows_discussed,
+        )
+        if name == "Her mother":
+            PlannedAction.objects.create(
+                practice=practice,
+                partner=partner,
+                text="Alexis will talk to her mother about a joint session",
+                planned_on=today,
+                window_start=today + datetime.timedelta(days=7),
+                window_end=today + datetime.timedelta(days=14),
+                client_paced=True,
+                created_by=alice,
+            )
+        if name == "Her employer":
+            PlannedAction.objects.create(
+                practice=practice,
+                partner=partner,
+                text="If Alexis agrees, ask her employer for time off to visit her father",
+                planned_on=today,
+                window_start=today + datetime.timedelta(weeks=6),
+                client_paced=True,
+                created_by=alice,
+            )
+    PersonKind.objects.create(
+        practice=practice, person=people["Her father"], kind="family", since=started
+    )
+    for taken, layout in ((today - datetime.timedelta(days=91), FIRST_MAP), (today, SECOND_MAP)):
+        sphere_map = SphereMap.objects.create(
+            practice=practice,
+            client=alexis,
+            made_by=SphereMap.MadeBy.THERAPIST,
+            author=alice,
+            taken_at=_at_hour(taken, 11),
+            status=SphereMap.Status.FINAL,
+            step=5,
+        )
+        SphereEntry.objects.bulk_create(
+            SphereEntry(
+                practice=practice,
+                map=sphere_map,
+                person=people[name],
+                ring=ring,
+                types=sorted(ALEXIS_PARTNERS.get(name, (["family"],))[0]),
+                ratings=ratings,
+            )
+            for name, (ring, ratings) in layout.items()
+        )
 
 
 def _weekly_sessions(practice, client, therapist, *, weeks: int, rng: random.Random) -> None:

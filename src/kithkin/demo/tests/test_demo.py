@@ -115,3 +115,31 @@ def test_the_command_is_refused_in_production(db):
 def test_the_command_refuses_negative_sizes(db):
     with pytest.raises(CommandError):
         call_command("demo", "--clients", "-5")
+
+
+def test_alexis_has_her_partners_and_two_maps_with_an_incongruence_and_a_movement(db):
+    from kithkin.core.spheres import incongruence, movement
+    from kithkin.partners.models import TherapyPartner
+    from kithkin.spheres.models import SphereMap
+    from kithkin.spheres.selectors import entries_of
+
+    load_demo(password="a demo passphrase")
+    alexis = Client.objects.get(given_name="Alexis")
+    modes = dict(
+        TherapyPartner.objects.filter(person__client=alexis).values_list(
+            "person__name", "involvement"
+        )
+    )
+    assert modes["Her mother"] == "joint_sessions"
+    assert modes["Diane"] == "unaware"
+    assert modes["Her employer"] == "indirect"
+    assert "Her coworkers" in modes
+    first, second = SphereMap.objects.filter(client=alexis).order_by("taken_at")
+    assert 85 <= (second.taken_at - first.taken_at).days <= 95
+    later = entries_of(second)
+    prompts = [p for e in later if (p := incongruence(e))]
+    assert [p.text for p in prompts] == [
+        "Diane sits in ring 2 but shows 3 of 14 components: worth exploring?"
+    ]
+    moved = movement(entries_of(first), later)
+    assert [(m.label, m.from_ring, m.to_ring) for m in moved.moved_in] == [("Her mother", 3, 2)]

@@ -210,3 +210,11 @@ def test_the_model_and_the_disclosure_guard_speak_of_the_same_involvements():
     from kithkin.core.disclosure import Involvement
 
     assert set(TherapyPartner.Involvement.values) == {i.value for i in Involvement}
+
+
+def test_an_unaware_partner_never_reaches_another_clients_portal(world, diane, login):
+    # Today the only page that reaches another person is a client's portal; later outbound
+    # paths (letters, packets, FHIR, messages) call kithkin.core.disclosure.guard.
+    services.partner_set(person=diane, by=world.alice, involvement="unaware")
+    for page in ("portal", "portal_access_log"):
+        assert "Diane" not in login(world.dave_login).get(reverse(page)).content.decode()

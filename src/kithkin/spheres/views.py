@@ -1,0 +1,121 @@
+"""Sphere maps in session: the bullseye drawn on the server, edited with htmx."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
+
+from kithkin.accounts.access import client_for
+from kithkin.audit.request import client_ip
+from kithkin.clients.models import Person
+from kithkin.core.access import Action
+from kithkin.core.bullseye import draw
+from kithkin.core.bullseye_text import text_alternative
+from kithkin.core.spheres import SphereError, incongruence, movement
+from kithkin.spheres import selectors, services
+from kithkin.spheres.forms import EntryForm
+from kithkin.spheres.models import SphereMap
+
+
+@login_required
+def maps(request, client_id: int):
+    client = client_for(request, client_id, Action.VIEW_CLIENT)
+    return render(
+        request, "spheres/maps.html", {"client": client, "maps": selectors.maps_of(client)}
+    )
+
+
+@login_required
+@require_POST
+def map_new(request, client_id: int):
+    client = client_for(request, client_id, Action.CHANGE_CLIENT)
+    sphere_map = services.map_create(
+        client=client, by=request.user, made_by="therapist", ip=client_ip(request)
+    )
+    return redirect("sphere_map", client_id=client.pk, map_id=sphere_map.pk)
+
+
+@login_required
+def sphere_map(request, client_id: int, map_id: int):
+    client = client_for(request, client_id, Action.VIEW_CLIENT)
+    the_map = _map(client, map_id)
+    people = list(Person.objects.filter(client=client).order_by("name"))
+    context = {**_panel(client, the_map), "form": EntryForm(people=people), "people": people}
+    return render(request, "spheres/map.html", context)
+
+
+@login_required
+@require_POST
+def entry_save(request, client_id: int, map_id: int):
+    client = client_for(request, client_id, Action.CHANGE_CLIENT)
+    the_map = _map(client, map_id)
+    people = list(Person.objects.filter(client=client).order_by("name"))
+    form = EntryForm(request.POST, people=people)
+    status = 200
+    if form.is_valid():
+        try:
+            services.entry_save(
+                sphere_map=the_map,
+                person_id=form.cleaned_data["person"],
+                by=request.user,
+                ring=form.cleaned_data["ring"],
+                types=form.cleaned_data["types"],
+                ratings=form.ratings(),
+                note=form.cleaned_data["note"],
+                ip=client_ip(request),
+            )
+            form = EntryForm(people=people)
+        except SphereError as problem:
+            form.add_error(problem.field if problem.field in form.fields else None, str(problem))
+            status = 422
+    else:
+        status = 422
+    if not request.htmx and status == 200:
+        return redirect("sphere_map", client_id=client.pk, map_id=the_map.pk)
+    template = "spheres/_editor.html" if request.htmx else "spheres/map.html"
+    context = {**_panel(client, the_map), "form": form, "people": people}
+    return render(request, template, context, status=status)
+
+
+@login_required
+def compare(request, client_id: int):
+    client = client_for(request, client_id, Action.VIEW_CLIENT)
+    try:
+        before = _map(client, int(request.GET.get("before", "")))
+        after = _map(client, int(request.GET.get("after", "")))
+    except ValueError:
+        raise Http404("Choose two maps to compare") from None
+    earlier, later = selectors.entries_of(before), selectors.entries_of(after)
+    previous = {e.person_id: e.ring for e in earlier}
+    context = {
+        "client": client,
+        "before": before,
+        "after": after,
+        "svg": mark_safe(draw(later, title=f"{client.display_name}: changes", previous=previous)),  # noqa: S308 - built by core.bullseye, which escapes every text
+        "movement": movement(earlier, later),
+        "text": text_alternative(later, previous=previous),
+    }
+    return render(request, "spheres/compare.html", context)
+
+
+def _map(client, map_id: int) -> SphereMap:
+    found = SphereMap.objects.filter(pk=map_id, client=client).select_related("author").first()
+    if found is None:
+        raise Http404("No such map")
+    return found
+
+
+def _panel(client, the_map) -> dict:
+    entries = selectors.entries_of(the_map)
+    prompts = {p.person_id: p for e in entries if (p := incongruence(e))}
+    title = f"{client.display_name}: spheres of influence, {the_map.taken_at:%d %b %Y}"
+    return {
+        "client": client,
+        "map": the_map,
+        "entries": entries,
+        "prompts": list(prompts.values()),
+        # The core escapes every piece of text it draws, so the SVG is safe to insert as is.
+        "svg": mark_safe(draw(entries, title=title, prompts=prompts)),  # noqa: S308
+        "text": text_alternative(entries, prompts),
+    }
