@@ -34,6 +34,14 @@ def _process_ticks() -> dict[int, tuple[int, int, str]]:
     return result
 
 
+def _self_with_children() -> int:
+    """This process's ticks plus those of its children that have exited and been waited for
+    (a subprocess.run inside the window, such as the in-process capture)."""
+    raw = Path("/proc/self/stat").read_text()
+    fields = raw[raw.rindex(")") + 2 :].split()
+    return sum(int(x) for x in fields[11:15])  # utime, stime, cutime, cstime
+
+
 def busy_percent(seconds: float = 2.0) -> float | None:
     """Percent of all CPUs' time not idle over the next ``seconds``; None without /proc."""
     try:
@@ -48,7 +56,7 @@ def busy_percent(seconds: float = 2.0) -> float | None:
 class Window:
     """Start it when measuring starts, stop it when measuring ends, then read ``report()``."""
 
-    def __init__(self, server_pgid: int, backend_pids=lambda: set()):
+    def __init__(self, server_pgid: int, backend_pids=set):
         self.server_pgid = server_pgid
         self.backend_pids = backend_pids
         self.available = Path("/proc/stat").exists()
@@ -56,11 +64,19 @@ class Window:
     def _ours(self, ticks: dict) -> dict[int, int]:
         backends = self.backend_pids()
         me = os.getpid()
-        return {
+        ours = {
             pid: spent
             for pid, (pgid, spent, _) in ticks.items()
-            if pid == me or pgid == self.server_pgid or pid in backends
+            if pid != me and (pgid == self.server_pgid or pid in backends)
         }
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            ours[me] = _self_with_children()
+        return ours
+
+    def add_ours(self, ticks: int) -> None:
+        """Ticks of a process of the benchmark's that the window could not see (a database
+        backend that served a subprocess and exited with it)."""
+        self.extra = getattr(self, "extra", 0) + ticks
 
     def start(self) -> None:
         if self.available:
@@ -80,6 +96,7 @@ class Window:
         busy = self.machine1[0] - self.machine0[0]
         total = max(1, self.machine1[1] - self.machine0[1])
         ours = sum(spent - self.ours0.get(pid, 0) for pid, spent in self.ours1.items())
+        ours += getattr(self, "extra", 0)
         return {
             "seconds": round(self.seconds, 1),
             "cpus": os.cpu_count(),

@@ -194,9 +194,12 @@ def concurrent(
 class Server:
     """``kithkin serve`` (gunicorn) as a subprocess in its own process group, always stopped."""
 
-    def __init__(self, argv: list[str], env: dict, log_path: Path, port: int):
+    def __init__(
+        self, argv: list[str], env: dict, log_path: Path, port: int, cwd: Path | None = None
+    ):
         self.argv = argv
         self.env = env
+        self.cwd = cwd
         self.log_path = log_path
         self.port = port
         self.proc: subprocess.Popen | None = None
@@ -213,6 +216,7 @@ class Server:
         self.proc = subprocess.Popen(  # noqa: S603 - argv is built by run.py, no shell
             self.argv,
             env=self.env,
+            cwd=self.cwd,
             stdout=self._log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
