@@ -19,6 +19,7 @@ from kithkin.audit.models import AuditEvent
 from kithkin.audit.request import client_ip
 from kithkin.clients.models import Client
 from kithkin.core.access import Action
+from kithkin.web.forms import form_status
 
 
 @require_in_practice(Action.BREAK_GLASS, audited=False)
@@ -52,7 +53,9 @@ def emergency_access(request):
                 "to the practice admin and the client.",
             )
             return redirect("client_detail", client_id=client.pk)
-    return render(request, "accounts/emergency_access.html", {"form": form}, status=_status(form))
+    return render(
+        request, "accounts/emergency_access.html", {"form": form}, status=form_status(form)
+    )
 
 
 def _single_match(practice_id, *, full_name: str, date_of_birth, **_) -> Client | None:
@@ -115,7 +118,7 @@ def two_factor_setup(request):
         "secret": two_factor.secret_base32(device),
         "next": _safe_next(request),
     }
-    return render(request, "accounts/two_factor_setup.html", context, status=_status(form))
+    return render(request, "accounts/two_factor_setup.html", context, status=form_status(form))
 
 
 @login_required
@@ -128,11 +131,7 @@ def two_factor_verify(request):
             return redirect(_safe_next(request))
         form.add_error("token", "That code did not match. Try the newest code in your app.")
     context = {"form": form, "next": _safe_next(request)}
-    return render(request, "accounts/two_factor_verify.html", context, status=_status(form))
-
-
-def _status(form) -> int:
-    return 422 if form.is_bound and form.errors else 200
+    return render(request, "accounts/two_factor_verify.html", context, status=form_status(form))
 
 
 @login_required
@@ -147,7 +146,9 @@ def password_change(request):
             services.password_changed(user=user, ip=client_ip(request))
         messages.success(request, "Your password was changed. Your other sessions have ended.")
         return redirect("home")
-    return render(request, "accounts/password_change.html", {"form": form}, status=_status(form))
+    return render(
+        request, "accounts/password_change.html", {"form": form}, status=form_status(form)
+    )
 
 
 def _practice_user(request, user_id: int) -> User:

@@ -9,6 +9,7 @@ from kithkin.clients import selectors, services
 from kithkin.clients.forms import ClientForm
 from kithkin.clients.presenters import caseload_rows
 from kithkin.core.access import Action
+from kithkin.web.forms import form_status
 
 
 @require_in_practice(Action.VIEW_CASELOAD)
@@ -32,7 +33,10 @@ def client_create(request):
         messages.success(request, f"{client.display_name} was added to your caseload.")
         return redirect("client_detail", client_id=client.pk)
     return render(
-        request, "clients/client_form.html", {"form": form, "client": None}, status=_status(form)
+        request,
+        "clients/client_form.html",
+        {"form": form, "client": None},
+        status=form_status(form),
     )
 
 
@@ -47,13 +51,11 @@ def client_edit(request, client_id: int):
         messages.success(request, "The client's details were saved.")
         return redirect("client_detail", client_id=client.pk)
     return render(
-        request, "clients/client_form.html", {"form": form, "client": client}, status=_status(form)
+        request,
+        "clients/client_form.html",
+        {"form": form, "client": client},
+        status=form_status(form),
     )
-
-
-def _status(form) -> int:
-    # A rejected submission answers 422 so htmx, tests and assistive tools can tell it apart.
-    return 422 if form.is_bound and form.errors else 200
 
 
 @login_required
