@@ -50,7 +50,7 @@ class TwoFactorMiddleware:
         if user.is_authenticated and not request.path.startswith(OPEN_PATHS):
             from kithkin.accounts.two_factor import needs_second_factor
 
-            target = needs_second_factor(user)
+            target = needs_second_factor(user, request.session)
             if target:
                 return redirect(f"{target}?next={request.path}")
         return self.get_response(request)

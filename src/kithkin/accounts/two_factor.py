@@ -11,15 +11,25 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kithkin.core.access import Role
 
+# Whether the user had a confirmed device when this session first asked, kept in the session so
+# that staff who have not enrolled (2FA optional) do not cost a query on every page.
+ENROLLED = "kithkin_2fa_enrolled"
 
-def needs_second_factor(user) -> str | None:
+
+def needs_second_factor(user, session=None) -> str | None:
     """Where a signed-in user must go before anything else, or None."""
     if user.role == Role.CLIENT or user.is_verified():
         return None
     if settings.KITHKIN_REQUIRE_2FA:
         return "/2fa/verify/" if user_has_device(user, confirmed=True) else "/2fa/setup/"
-    # Optional outside production, but a user who enrolled must still use it.
-    return "/2fa/verify/" if user_has_device(user, confirmed=True) else None
+    # Optional outside production, but a user who enrolled must still use it. A device confirmed
+    # later, in another session, takes effect at that user's next login.
+    enrolled = session.get(ENROLLED) if session is not None else None
+    if enrolled is None:
+        enrolled = user_has_device(user, confirmed=True)
+        if session is not None:
+            session[ENROLLED] = enrolled
+    return "/2fa/verify/" if enrolled else None
 
 
 def pending_device(user) -> TOTPDevice:

@@ -82,6 +82,23 @@ def test_outside_production_it_is_optional_but_binding_once_enrolled(world):
     assert signed_in(world.bob).get(CASELOAD).url.startswith("/2fa/verify/")
 
 
+def test_an_unenrolled_user_costs_no_device_query_after_the_first_page(
+    world, django_assert_max_num_queries
+):
+    browser = signed_in(world.alice)
+    browser.get(CASELOAD)
+    with django_assert_max_num_queries(20) as captured:
+        assert browser.get(CASELOAD).status_code == 200
+    assert not [q for q in captured.captured_queries if '"otp_' in q["sql"]]
+
+
+def test_a_device_confirmed_in_another_session_binds_at_the_next_login(world):
+    first = signed_in(world.bob)
+    assert first.get(CASELOAD).status_code == 200
+    TOTPDevice.objects.create(user=world.bob, name="phone", confirmed=True)
+    assert signed_in(world.bob).get(CASELOAD).url.startswith("/2fa/verify/")
+
+
 def test_production_mode_requires_it(tmp_path):
     import os
     import subprocess
