@@ -1,7 +1,8 @@
 """The SQL behind a page, captured in-process; run by run.py in a subprocess with the bench env.
 
     KITHKIN_DATABASE_URL=... KITHKIN_ALLOWED_HOSTS=127.0.0.1,localhost,testserver \\
-        .venv/bin/python bench/capture.py --client-id 42 [--repeat 100] [--profile caseload]
+        .venv/bin/python bench/capture.py --client-id 42 [--map-id 7] [--repeat 100] \\
+            [--profile caseload|client|sphere_map]
 
 Prints JSON: per page, every query Django ran for one GET (with its parameters inlined, as the
 backend reports them) and its kind, and in-process timings of the whole view through
@@ -92,9 +93,12 @@ def time_audit(user, repeat: int = 100) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--client-id", type=int, required=True)
+    parser.add_argument("--map-id", type=int, help="also the client's sphere map (bullseye) page")
     parser.add_argument("--username", default="alice")
     parser.add_argument("--repeat", type=int, default=100, help="in-process timed GETs per page")
-    parser.add_argument("--profile", choices=["caseload", "client"], help="print a cProfile report")
+    parser.add_argument(
+        "--profile", choices=["caseload", "client", "sphere_map"], help="print a cProfile report"
+    )
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kithkin.settings")
@@ -114,6 +118,8 @@ def main() -> None:
     browser = Client()
     browser.force_login(user)
     pages = {"caseload": "/caseload/", "client": f"/clients/{args.client_id}/"}
+    if args.map_id:
+        pages["sphere_map"] = f"/clients/{args.client_id}/maps/{args.map_id}/"
 
     if args.profile:
         path = pages[args.profile]

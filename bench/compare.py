@@ -20,7 +20,8 @@ HISTORY = ROOT / "var" / "bench" / "history.jsonl"
 
 
 def page(name: str, figures: str, stat: str):
-    return lambda r: r["pages"][name][figures].get(stat)
+    """A page's figure, or None for a run without that page (the bullseye before it existed)."""
+    return lambda r: r["pages"].get(name, {}).get(figures, {}).get(stat)
 
 
 def concurrent(run: dict, name: str) -> float:
@@ -37,6 +38,8 @@ ROWS = [
     ("caseload p95", "server", page("caseload", "latency", "p95")),
     ("client page p50", "server", page("client", "latency", "p50")),
     ("client page p95", "server", page("client", "latency", "p95")),
+    ("bullseye page (40 people) p50", "server", page("sphere_map", "latency", "p50")),
+    ("bullseye page (40 people) p95", "server", page("sphere_map", "latency", "p95")),
     ("/healthz p50", "server", lambda r: r["ceiling"]["sequential"]["p50"]),
     ("caseload req/s, 8 connections", "server", lambda r: concurrent(r, "caseload")),
     ("client page req/s, 8 connections", "server", lambda r: concurrent(r, "client")),
@@ -54,6 +57,7 @@ ROWS = [
     ("... without audit append", "capture", page("caseload", "inprocess_without_audit", "p50")),
     ("in-process client p50", "capture", page("client", "inprocess", "p50")),
     ("... without audit append ", "capture", page("client", "inprocess_without_audit", "p50")),
+    ("in-process bullseye p50", "capture", page("sphere_map", "inprocess", "p50")),
     ("audit append p50", "capture", lambda r: r["audit_append"].get("p50")),
     ("audit append p95", "capture", lambda r: r["audit_append"].get("p95")),
     ("caseload raw-SQL floor p50", "capture", lambda r: floor(r, "caseload", "p50")),

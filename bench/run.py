@@ -56,7 +56,15 @@ DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/kithkin_bench"
 DEMO_PASSWORD = "kithkin-demo-2026"  # noqa: S105 - the synthetic demo practice's documented default
 WARMUP = 20
 NOISY = 10.0  # percent of the CPUs other work may use while measuring (see --retry-noisy)
-TARGETS = {"caseload_p95_ms": 50.0, "client_p95_ms": 25.0, "floor_ratio": 3.0, "build_s": 300.0}
+TARGETS = {
+    "caseload_p95_ms": 50.0,
+    "client_p95_ms": 25.0,
+    "sphere_map_p95_ms": 30.0,
+    "floor_ratio": 3.0,
+    "build_s": 300.0,
+}
+# The bullseye page is measured with this many people on the map (bench/seed_map.py).
+MAP_PEOPLE = 40
 
 STARTED = time.monotonic()
 
@@ -298,8 +306,20 @@ def fresh_build(target, env: dict, source: Source) -> dict:
 
 
 # --- 2. the SQL of each page, and its floor -----------------------------------------------------
-def capture(env: dict, source: Source, client_id: int, repeat: int) -> dict:
+def seed_map(env: dict, source: Source, client_id: int) -> int | None:
+    """The client's bench map of MAP_PEOPLE people, made once through the services; None for a
+    revision without sphere maps."""
+    argv = [sys.executable, str(ROOT / "bench" / "seed_map.py"), "--client-id", str(client_id)]
+    out = run([*argv, "--people", str(MAP_PEOPLE)], env, "seeding the bench sphere map", source)
+    return json.loads(out)["map_id"]
+
+
+def capture(
+    env: dict, source: Source, client_id: int, repeat: int, map_id: int | None = None
+) -> dict:
     argv = [sys.executable, str(ROOT / "bench" / "capture.py"), "--client-id", str(client_id)]
+    if map_id:
+        argv += ["--map-id", str(map_id)]
     out = run([*argv, "--repeat", str(repeat)], env, "capturing the pages' SQL", source)
     return json.loads(out)
 
@@ -460,13 +480,17 @@ def bench_one(target, source: Source, args) -> dict:
     built = build(target, env, source, rebuild=args.rebuild)
     client_id, client_sessions = pick_client(target)
     say(f"{target.label}: client page: /clients/{client_id}/ ({client_sessions} sessions)")
+    map_id = seed_map(env, source, client_id)
+    if map_id:
+        path = f"/clients/{client_id}/maps/{map_id}/"
+        say(f"{target.label}: bullseye page: {path} ({MAP_PEOPLE} people)")
 
     def in_process() -> tuple[dict, dict]:
         before = quiet_machine(target, args.wait_quiet)
         say(f"{target.label}: capturing each page's SQL in-process (django.test.Client)")
         window = Window(os.getpgrp(), target.backend_pids)
         window.start()
-        captured = capture(env, source, client_id, repeat=100)
+        captured = capture(env, source, client_id, repeat=100, map_id=map_id)
         window.stop()
         window.add_ours(captured.get("backend_ticks", 0))
         return {"captured": captured, "before": before}, window.report()
@@ -503,6 +527,8 @@ def bench_one(target, source: Source, args) -> dict:
         "build": built,
         "client_id": client_id,
         "client_sessions": client_sessions,
+        "map_id": map_id,
+        "map_people": MAP_PEOPLE if map_id else None,
         "machine_before_capture": machine_before_capture,
         "machine_before": machine_before,
         "cpu_during_capture": cpu_during_capture,
@@ -543,6 +569,12 @@ def judge(pages: dict, built: dict) -> list[dict]:
         ("client page p95 <= 3x raw-SQL floor p95", client["ratio_p95_to_floor"], "x", floor_ratio),
         ("large practice demo build < 5 min", built["demo_seconds"], "s", TARGETS["build_s"]),
     ]
+    if "sphere_map" in pages:
+        latency = pages["sphere_map"]["latency"]["p95"]
+        limit = TARGETS["sphere_map_p95_ms"]
+        checks.insert(
+            2, (f"bullseye page ({MAP_PEOPLE} people) p95 <= 30 ms", latency, "ms", limit)
+        )
     return [
         {"target": label, "value": value, "unit": unit, "verdict": verdict(value <= limit)}
         for label, value, unit, limit in checks
@@ -568,7 +600,9 @@ def print_report(result: dict) -> None:
     print("-" * len(header))
     for name, page in result["pages"].items():
         lat, floor = page["latency"], page["floor"]["data"]
-        label = "caseload" if name == "caseload" else f"client {result['client_id']}"
+        label = {"caseload": "caseload", "sphere_map": f"bullseye {MAP_PEOPLE}"}.get(
+            name, f"client {result['client_id']}"
+        )
         print(
             f"{label:<16}{lat['min']:>7.2f}{lat['p50']:>8.2f}{lat['p95']:>8.2f}{lat['p99']:>8.2f}"
             f"{lat['mean']:>8.2f}"
