@@ -12,7 +12,7 @@ import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from kithkin.core.spheres import RING_FURTHEST, Entry
 
@@ -45,6 +45,8 @@ _NARROW = set("fijlrtI!|.,:;'()[] ")
 _WIDE = set("MWmw@%")
 
 
+# Layout tries each ring's column at 13 nudges and measures the same labels each time.
+@lru_cache(maxsize=4096)
 def text_width(text: str, size: float = FONT_SIZE) -> float:
     em = 0.0
     for char in text:
