@@ -60,6 +60,16 @@ MATRIX = {
     "sphere_entry_save": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
     # Without two maps chosen, the comparison has nothing to show.
     "sphere_compare": row(302, 404, 404, 404, 404, 404, 404, 404),
+    # The client's own maps from home. Staff have no portal (403); carol's draft is hers alone,
+    # so dave finds nothing (404). Opening a draft continues at its step (302); an empty save
+    # names no button (422); finishing a map with someone on it shares it (302).
+    "portal_maps": CLIENTS_ONLY,
+    "portal_map_new": row(302, 403, 403, 403, 403, 302, 302, 403, method="post"),
+    "portal_map": row(302, 403, 403, 403, 403, 302, 404, 403),
+    "portal_map_step": row(302, 403, 403, 403, 403, 200, 404, 403),
+    "portal_map_step_save": row(302, 403, 403, 403, 403, 422, 404, 403, method="post"),
+    "portal_map_person_add": row(302, 403, 403, 403, 403, 422, 404, 403, method="post"),
+    "portal_map_finish": row(302, 403, 403, 403, 403, 302, 404, 403, method="post"),
 }
 
 
@@ -82,7 +92,7 @@ def arguments(world):
         window_start=timezone.localdate(),
         created_by=world.alice,
     )
-    from kithkin.spheres.models import SphereMap
+    from kithkin.spheres.models import SphereEntry, SphereMap
 
     the_map = SphereMap.objects.create(
         practice=world.practice,
@@ -91,12 +101,22 @@ def arguments(world):
         author=world.alice,
         taken_at=timezone.now(),
     )
+    home_map = SphereMap.objects.create(
+        practice=world.practice,
+        client=world.carol,
+        made_by="client",
+        author=world.carol_login,
+        taken_at=timezone.now(),
+    )
+    SphereEntry.objects.create(practice=world.practice, map=home_map, person=diane, ring=1)
     return {
         "client_id": world.carol.pk,
         "user_id": zed.pk,
         "person_id": diane.pk,
         "action_id": action.pk,
         "map_id": the_map.pk,
+        "home_map_id": home_map.pk,
+        "step": 2,
     }
 
 

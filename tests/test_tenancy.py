@@ -14,6 +14,8 @@ ARGUMENTS = {
     "person_id": lambda world: world.carol.people.get(name="Diane").pk,
     "action_id": lambda world: world.diane_action.pk,
     "map_id": lambda world: world.carols_map.pk,
+    "home_map_id": lambda world: world.carols_home_map.pk,
+    "step": lambda world: 2,
 }
 
 # Text of the other practice's record that must never appear in mallory's responses.
@@ -77,6 +79,16 @@ def world(world):
         taken_at=timezone.now(),
     )
     SphereEntry.objects.create(practice=world.practice, map=world.carols_map, person=diane, ring=2)
+    world.carols_home_map = SphereMap.objects.create(
+        practice=world.practice,
+        client=world.carol,
+        made_by="client",
+        author=world.carol_login,
+        taken_at=timezone.now(),
+    )
+    SphereEntry.objects.create(
+        practice=world.practice, map=world.carols_home_map, person=diane, ring=1
+    )
     return world
 
 

@@ -158,3 +158,28 @@ def audit_access(
         ip=client_ip(request),
         emergency=emergency,
     )
+
+
+def portal_client(request, action: Action) -> Client:
+    """The signed-in client's own record, if they may do ``action`` on it; audited either way.
+
+    Staff have no portal, so they are refused (403) as on the portal page; a client account
+    without a linked record finds nothing (404). The record comes from the account, never from
+    the URL, so a client cannot even name another client's record.
+    """
+    actor = actor_for(request.user)
+    client = getattr(request.user, "client_record", None)
+    if client is None:
+        decision = can(actor, action, PracticeScope(practice_id=actor.practice_id or -1))
+        reason = decision.reason if not decision.allowed else "no client record is linked"
+        audit_access(request, actor, action, "Practice", actor.practice_id, None, False, reason)
+        if not decision.allowed:
+            raise PermissionDenied(decision.reason)
+        raise Http404("No client record is linked to this account")
+    decision = can(actor, action, record_for(client))
+    audit_access(
+        request, actor, action, "Client", client.pk, client.pk, decision.allowed, decision.reason
+    )
+    if not decision.allowed:
+        raise PermissionDenied(decision.reason)
+    return client

@@ -22,6 +22,8 @@ class Action(StrEnum):
     CREATE_CLIENT = "client.create"
     VIEW_CASELOAD = "caseload.view"
     VIEW_PORTAL = "portal.view"
+    # The client's own at-home work in the portal, such as the spheres-of-influence exercise.
+    PORTAL_EXERCISE = "portal.exercise"
     BREAK_GLASS = "client.break_glass"
     MANAGE_PRACTICE = "practice.manage"
     VIEW_PSYCHOTHERAPY_NOTE = "psychotherapy_note.view"
@@ -113,7 +115,7 @@ def _can_in_practice(actor: Actor, action: Action) -> Decision:
         if actor.role in CLINICIANS:
             return allow("a clinician may take on a new client")
         return deny("only clinicians add clients to their caseload")
-    if action is Action.VIEW_PORTAL:
+    if action in (Action.VIEW_PORTAL, Action.PORTAL_EXERCISE):
         if actor.role is Role.CLIENT:
             return allow("clients have a portal")
         return deny("the portal is for clients")
@@ -138,7 +140,13 @@ def _can_on_client(actor: Actor, action: Action, record: ClientRecord) -> Decisi
             return deny("a client reaches only their own record")
         if action is Action.VIEW_PORTAL:
             return allow("the client's own portal")
+        if action is Action.PORTAL_EXERCISE:
+            return allow("the client's own at-home work")
         return deny("clients use the portal, not the clinical record")
+    if action is Action.PORTAL_EXERCISE:
+        # What a client writes at home is theirs until they share it: their therapist reads a
+        # finished map through the record, and nobody writes in the client's name.
+        return deny("the at-home exercise is the client's own writing")
     if actor.user_id in record.therapist_ids:
         if action in (Action.VIEW_CLIENT, Action.CHANGE_CLIENT):
             return allow("treating therapist")

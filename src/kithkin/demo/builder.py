@@ -165,6 +165,7 @@ def _create_demo(*, password: str) -> Practice:
     ]:
         Person.objects.create(practice=practice, client=alexis, name=name, role=role, notes=notes)
     _alexis_world(practice, alexis, users["alice"], today)
+    _alexis_home_map(practice, alexis, users["alexis"], today)
     _weekly_sessions(practice, alexis, users["alice"], weeks=9, rng=rng)
 
     for index in range(12):
@@ -296,6 +297,49 @@ def _alexis_world(practice, alexis, alice, today) -> None:
             )
             for name, (ring, ratings) in layout.items()
         )
+
+
+# Alexis's own map, made at home in the portal between the two session maps and shared when she
+# finished it: Diane in the middle with few components (her own question), her mother still at a
+# distance before their talk.
+HOME_MAP = {
+    "Her father": (1, ["family", "parent_child"], FIRST_MAP["Her father"][1]),
+    "Diane": (1, ["friendship", "platonic"], {"quality_time": 2, "respect": 1}),
+    "Her mother": (3, ["family", "parent_child"], FIRST_MAP["Her mother"][1]),
+    "Her supervisor at work": (4, ["professional"], {"respect": 1, "communication": 1}),
+    "Her coworkers": (5, ["professional", "acquaintance"], {}),
+}
+HOME_REFLECTION = (
+    "I put Diane right in the middle without thinking, then ticked only a couple of things for "
+    "her. I want to talk about why she feels so close when asking her for anything is so hard."
+)
+
+
+def _alexis_home_map(practice, alexis, login, today) -> None:
+    people = {p.name: p for p in alexis.people.all()}
+    taken = today - datetime.timedelta(days=45)
+    sphere_map = SphereMap.objects.create(
+        practice=practice,
+        client=alexis,
+        made_by=SphereMap.MadeBy.CLIENT,
+        author=login,
+        taken_at=_at_hour(taken, 20),
+        status=SphereMap.Status.FINAL,
+        step=5,
+        reflection=HOME_REFLECTION,
+        finished_at=_at_hour(taken + datetime.timedelta(days=2), 21),
+    )
+    SphereEntry.objects.bulk_create(
+        SphereEntry(
+            practice=practice,
+            map=sphere_map,
+            person=people[name],
+            ring=ring,
+            types=sorted(types),
+            ratings=ratings,
+        )
+        for name, (ring, types, ratings) in HOME_MAP.items()
+    )
 
 
 def _weekly_sessions(practice, client, therapist, *, weeks: int, rng: random.Random) -> None:

@@ -27,6 +27,8 @@ class SphereMap(PracticeScoped):
     # 5 reflect), so a draft reopens where they left it.
     step = models.PositiveSmallIntegerField(default=1)
     reflection = EncryptedTextField(blank=True)
+    # When the map was finished: for a client's map, the day it was shared with the therapist.
+    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["client", "taken_at"])]

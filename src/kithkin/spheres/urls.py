@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kithkin.spheres import views
+from kithkin.spheres import portal_views, views
 
 urlpatterns = [
     path("clients/<int:client_id>/maps/", views.maps, name="sphere_maps"),
@@ -12,4 +12,25 @@ urlpatterns = [
         views.entry_save,
         name="sphere_entry_save",
     ),
+    # The client's own maps, made at home in the portal. The client comes from the signed-in
+    # account, never from the URL.
+    path("portal/maps/", portal_views.maps, name="portal_maps"),
+    path("portal/maps/new/", portal_views.map_new, name="portal_map_new"),
+    path("portal/maps/<int:home_map_id>/", portal_views.home_map, name="portal_map"),
+    path(
+        "portal/maps/<int:home_map_id>/steps/<int:step>/",
+        portal_views.step,
+        name="portal_map_step",
+    ),
+    path(
+        "portal/maps/<int:home_map_id>/steps/<int:step>/save/",
+        portal_views.step_save,
+        name="portal_map_step_save",
+    ),
+    path(
+        "portal/maps/<int:home_map_id>/people/",
+        portal_views.person_add,
+        name="portal_map_person_add",
+    ),
+    path("portal/maps/<int:home_map_id>/finish/", portal_views.finish, name="portal_map_finish"),
 ]

@@ -1,8 +1,12 @@
-"""Sphere maps in session: the bullseye drawn on the server, edited with htmx."""
+"""Sphere maps in session: the bullseye drawn on the server, edited with htmx. Beside the
+therapist's map stands the client's latest finished map from home, read-only: it is the
+client's own writing."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
@@ -21,9 +25,8 @@ from kithkin.spheres.models import SphereMap
 @login_required
 def maps(request, client_id: int):
     client = client_for(request, client_id, Action.VIEW_CLIENT)
-    return render(
-        request, "spheres/maps.html", {"client": client, "maps": selectors.maps_of(client)}
-    )
+    context = {"client": client, "maps": selectors.maps_of(client), "home": _home(client)}
+    return render(request, "spheres/maps.html", context)
 
 
 @login_required
@@ -40,8 +43,16 @@ def map_new(request, client_id: int):
 def sphere_map(request, client_id: int, map_id: int):
     client = client_for(request, client_id, Action.VIEW_CLIENT)
     the_map = _map(client, map_id)
+    if the_map.made_by == SphereMap.MadeBy.CLIENT:
+        context = {**_panel(client, the_map), "by_client": _client_name(client)}
+        return render(request, "spheres/map.html", context)
     people = list(Person.objects.filter(client=client).order_by("name"))
-    context = {**_panel(client, the_map), "form": EntryForm(people=people), "people": people}
+    context = {
+        **_panel(client, the_map),
+        "form": EntryForm(people=people),
+        "people": people,
+        "home": _home(client),
+    }
     return render(request, "spheres/map.html", context)
 
 
@@ -50,6 +61,8 @@ def sphere_map(request, client_id: int, map_id: int):
 def entry_save(request, client_id: int, map_id: int):
     client = client_for(request, client_id, Action.CHANGE_CLIENT)
     the_map = _map(client, map_id)
+    if the_map.made_by == SphereMap.MadeBy.CLIENT:
+        raise PermissionDenied("This map is the client's own, made at home; only they change it.")
     people = list(Person.objects.filter(client=client).order_by("name"))
     form = EntryForm(request.POST, people=people)
     status = 200
@@ -73,9 +86,11 @@ def entry_save(request, client_id: int, map_id: int):
         status = 422
     if not request.htmx and status == 200:
         return redirect("sphere_map", client_id=client.pk, map_id=the_map.pk)
-    template = "spheres/_editor.html" if request.htmx else "spheres/map.html"
-    context = {**_panel(client, the_map), "form": form, "people": people}
-    return render(request, template, context, status=status)
+    if request.htmx:
+        context = {**_panel(client, the_map), "form": form, "people": people}
+        return render(request, "spheres/_editor.html", context, status=status)
+    context = {**_panel(client, the_map), "form": form, "people": people, "home": _home(client)}
+    return render(request, "spheres/map.html", context, status=status)
 
 
 @login_required
@@ -100,10 +115,34 @@ def compare(request, client_id: int):
 
 
 def _map(client, map_id: int) -> SphereMap:
-    found = SphereMap.objects.filter(pk=map_id, client=client).select_related("author").first()
+    found = selectors.shared_map(client, map_id)
     if found is None:
         raise Http404("No such map")
     return found
+
+
+def _client_name(client) -> str:
+    return client.preferred_name or client.given_name
+
+
+def _home(client) -> dict | None:
+    """The client's latest finished map from home, drawn for the therapist: two queries."""
+    latest = selectors.latest_home_map(client)
+    if latest is None:
+        return None
+    entries = selectors.entries_of(latest)
+    name = _client_name(client)
+    finished = timezone.localtime(latest.finished_at or latest.taken_at)
+    title = f"{name}'s own map, made at home, finished {finished.day} {finished:%b %Y}"
+    return {
+        "map": latest,
+        "name": name,
+        "finished_at": finished,
+        # Drawn by the core, which escapes every text; its ids differ from the therapist's map.
+        "svg": mark_safe(draw(entries, title=title, ident="home-map")),  # noqa: S308
+        "text": text_alternative(entries),
+        "empty": not entries,
+    }
 
 
 def _panel(client, the_map) -> dict:

@@ -59,6 +59,28 @@ def test_a_client_reaches_only_their_own_portal():
     assert not can(DAVE, Action.VIEW_PORTAL, CAROLS_RECORD)
 
 
+def test_a_client_does_their_own_at_home_work_and_nobody_else_does():
+    assert can(CAROL, Action.PORTAL_EXERCISE, CAROLS_RECORD).reason == (
+        "the client's own at-home work"
+    )
+    assert not can(DAVE, Action.PORTAL_EXERCISE, CAROLS_RECORD)
+
+
+def test_not_even_the_treating_therapist_works_on_the_clients_at_home_map():
+    for staff in (ALICE, BOB, SAM, ADAM):
+        assert not can(staff, Action.PORTAL_EXERCISE, CAROLS_RECORD), staff
+    assert can(ALICE, Action.PORTAL_EXERCISE, CAROLS_RECORD).reason == (
+        "the at-home exercise is the client's own writing"
+    )
+
+
+def test_at_home_work_is_for_clients_of_the_same_practice_only():
+    carol_elsewhere = Actor(user_id=5, role=Role.CLIENT, practice_id=99)
+    assert not can(carol_elsewhere, Action.PORTAL_EXERCISE, CAROLS_RECORD)
+    assert can(CAROL, Action.PORTAL_EXERCISE, PRACTICE)
+    assert not can(ALICE, Action.PORTAL_EXERCISE, PRACTICE)
+
+
 def test_nobody_crosses_practices():
     mallory_as_treating = ClientRecord(client_id=50, practice_id=10, therapist_ids=frozenset({7}))
     assert can(MALLORY, Action.VIEW_CLIENT, mallory_as_treating).reason == (

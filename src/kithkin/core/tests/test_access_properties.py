@@ -66,6 +66,12 @@ def test_changes_need_a_treating_therapist(actor, action, record):
         assert actor.user_id in record.therapist_ids
 
 
+@given(actors, clients)
+def test_only_the_clients_own_portal_account_does_their_at_home_work(actor, record):
+    if can(actor, Action.PORTAL_EXERCISE, record):
+        assert actor.role is Role.CLIENT and actor.user_id == record.portal_user_id
+
+
 @given(actors, st.sampled_from(Action), resources)
 def test_a_deactivated_account_reaches_nothing(actor, action, resource):
     if not actor.active:

@@ -134,7 +134,9 @@ def test_alexis_has_her_partners_and_two_maps_with_an_incongruence_and_a_movemen
     assert modes["Diane"] == "unaware"
     assert modes["Her employer"] == "indirect"
     assert "Her coworkers" in modes
-    first, second = SphereMap.objects.filter(client=alexis).order_by("taken_at")
+    first, second = SphereMap.objects.filter(client=alexis, made_by="therapist").order_by(
+        "taken_at"
+    )
     assert 85 <= (second.taken_at - first.taken_at).days <= 95
     later = entries_of(second)
     prompts = [p for e in later if (p := incongruence(e))]
@@ -143,3 +145,18 @@ def test_alexis_has_her_partners_and_two_maps_with_an_incongruence_and_a_movemen
     ]
     moved = movement(entries_of(first), later)
     assert [(m.label, m.from_ring, m.to_ring) for m in moved.moved_in] == [("Her mother", 3, 2)]
+
+
+def test_alexis_shared_one_map_from_home_which_alice_sees_beside_hers(db, client):
+    from kithkin.spheres.models import SphereMap
+
+    load_demo(password="a demo passphrase")
+    alexis = Client.objects.get(given_name="Alexis")
+    first, home, second = SphereMap.objects.filter(client=alexis).order_by("taken_at")
+    assert (home.made_by, home.author.username, home.status) == ("client", "alexis", "final")
+    assert first.taken_at < home.taken_at < home.finished_at < second.taken_at
+    assert "Diane" in home.reflection
+    assert home.entries.get(person__name="Diane").ring == 1
+    client.force_login(User.objects.get(username="alice"))
+    body = client.get(f"/clients/{alexis.pk}/maps/{second.pk}/").content.decode()
+    assert f"Made by Alexis at home, finished {home.finished_at:%-d %b %Y}" in body
