@@ -60,6 +60,10 @@ MATRIX = {
     "sphere_entry_save": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
     # Without two maps chosen, the comparison has nothing to show.
     "sphere_compare": row(302, 404, 404, 404, 404, 404, 404, 404),
+    # The journey: read like the record; empty forms tell alice what is missing (422).
+    "client_timeline": row(302, 200, 404, 200, 404, 404, 404, 404),
+    "episode_open": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
+    "episode_transition": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
     # The client's own maps from home. Staff have no portal (403); carol's draft is hers alone,
     # so dave finds nothing (404). Opening a draft continues at its step (302); an empty save
     # names no button (422); finishing a map with someone on it shares it (302).
@@ -117,7 +121,21 @@ def arguments(world):
         "map_id": the_map.pk,
         "home_map_id": home_map.pk,
         "step": 2,
+        "episode_id": carols_episode(world).pk,
     }
+
+
+def carols_episode(world):
+    from django.utils import timezone
+
+    from kithkin.relationships.models import Episode
+
+    return Episode.objects.create(
+        practice=world.practice,
+        relationship=world.carol.therapy_relationships.get(),
+        opened_on=timezone.localdate(),
+        opened_by=world.alice,
+    )
 
 
 def persona(world, name):

@@ -16,6 +16,7 @@ ARGUMENTS = {
     "map_id": lambda world: world.carols_map.pk,
     "home_map_id": lambda world: world.carols_home_map.pk,
     "step": lambda world: 2,
+    "episode_id": lambda world: world.carols_episode.pk,
 }
 
 # Text of the other practice's record that must never appear in mallory's responses.
@@ -88,6 +89,14 @@ def world(world):
     )
     SphereEntry.objects.create(
         practice=world.practice, map=world.carols_home_map, person=diane, ring=1
+    )
+    from kithkin.relationships.models import Episode
+
+    world.carols_episode = Episode.objects.create(
+        practice=world.practice,
+        relationship=world.carol.therapy_relationships.get(),
+        opened_on=timezone.localdate(),
+        opened_by=world.alice,
     )
     return world
 

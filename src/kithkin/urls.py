@@ -39,5 +39,6 @@ urlpatterns = [
     ),
     path("", include("kithkin.clients.urls")),
     path("", include("kithkin.partners.urls")),
+    path("", include("kithkin.relationships.urls")),
     path("", include("kithkin.spheres.urls")),
 ]

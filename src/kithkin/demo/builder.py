@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from kithkin.accounts.models import User
 from kithkin.clients.models import Client, Person, PersonKind
+from kithkin.demo.episodes import alexis_episode, other_episodes
 from kithkin.partners.models import PlannedAction, TherapyPartner
 from kithkin.practices.models import Practice
 from kithkin.relationships.models import TherapyRelationship
@@ -167,6 +168,7 @@ def _create_demo(*, password: str) -> Practice:
     _alexis_world(practice, alexis, users["alice"], today)
     _alexis_home_map(practice, alexis, users["alexis"], today)
     _weekly_sessions(practice, alexis, users["alice"], weeks=9, rng=rng)
+    alexis_episode(practice, alexis, users["alice"])
 
     for index in range(12):
         therapist = users["alice"] if index % 2 == 0 else users["bob"]
@@ -188,6 +190,7 @@ def _create_demo(*, password: str) -> Practice:
             started_on=today - datetime.timedelta(weeks=rng.randrange(2, 60)),
         )
         _weekly_sessions(practice, client, therapist, weeks=rng.randrange(1, 20), rng=rng)
+    other_episodes(practice, skip=alexis, today=today)
     return practice
 
 

@@ -1,0 +1,202 @@
+"""Reads of the therapy relationship's journey. The timeline is four queries whatever the length
+of the journey: relationships, episodes, transitions and sessions, joined in memory."""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from kithkin.clients.models import Client
+from kithkin.core.episodes import PHASES, Move, Phase, Stage, stage_of
+from kithkin.relationships.models import Episode, EpisodeTransition, TherapyRelationship
+from kithkin.schedule.models import Session
+
+# Names are all the timeline shows of a user; password hashes and the rest stay in the table.
+USER_FIELDS = ("username", "first_name", "last_name")
+SESSION_FIELDS = (
+    "starts_at",
+    "status",
+    "kind",
+    "modality",
+    "duration_minutes",
+    "client_id",
+    "therapist_id",
+    *(f"therapist__{name}" for name in USER_FIELDS),
+)
+
+
+@dataclass(frozen=True)
+class PhaseMark:
+    phase: Phase
+    visited: bool
+    current: bool
+
+
+@dataclass
+class Event:
+    """One line of an episode's story: a move between phases or a session."""
+
+    at: datetime.datetime
+    transition: EpisodeTransition | None = None
+    session: Session | None = None
+    headline: str = ""
+
+
+@dataclass
+class EpisodeStory:
+    episode: Episode
+    number: int
+    relationship: TherapyRelationship
+    phase: Phase
+    stage: Stage
+    since: datetime.datetime | None
+    marks: list[PhaseMark]
+    events: list[Event] = field(default_factory=list)
+    sessions: int = 0
+
+    @property
+    def therapist(self):
+        return self.relationship.therapist
+
+    @property
+    def is_open(self) -> bool:
+        return self.phase is not Phase.CLOSED
+
+
+@dataclass
+class Timeline:
+    relationships: list[TherapyRelationship]
+    episodes: list[EpisodeStory]
+    outside: list[Session]
+    session_count: int
+
+    @property
+    def open_episodes(self) -> list[EpisodeStory]:
+        return [story for story in self.episodes if story.is_open]
+
+
+def timeline(*, client: Client) -> Timeline:
+    """The whole journey of a client: every therapist, every episode with its moves, and every
+    session, earlier episodes included (seed 004: the journey is cyclical)."""
+    practice_id = client.practice_id
+    relationships = list(
+        TherapyRelationship.objects.for_practice(practice_id)
+        .filter(client=client)
+        .select_related("therapist")
+        .only(
+            "started_on",
+            "ended_on",
+            "client_id",
+            "therapist_id",
+            *(f"therapist__{name}" for name in USER_FIELDS),
+        )
+        .order_by("started_on", "pk")
+    )
+    by_relationship = {r.pk: r for r in relationships}
+    episodes = list(
+        Episode.objects.for_practice(practice_id)
+        .filter(relationship__client=client)
+        .order_by("opened_on", "pk")
+    )
+    moves = defaultdict(list)
+    for row in (
+        EpisodeTransition.objects.for_practice(practice_id)
+        .filter(episode__relationship__client=client)
+        .select_related("by")
+        .only(
+            "episode_id",
+            "from_phase",
+            "to_phase",
+            "ending_type",
+            "reason",
+            "at",
+            *(f"by__{name}" for name in USER_FIELDS),
+        )
+        .order_by("at", "pk")
+    ):
+        moves[row.episode_id].append(row)
+    sessions = list(
+        Session.objects.for_practice(practice_id)
+        .filter(client=client)
+        .select_related("therapist")
+        .only(*SESSION_FIELDS)
+        .order_by("starts_at", "pk")
+    )
+
+    stories = []
+    for number, episode in enumerate(episodes, start=1):
+        rows = moves.get(episode.pk, [])
+        phase = Phase(episode.phase)
+        visited = {Phase(row.to_phase) for row in rows} | {phase}
+        stories.append(
+            EpisodeStory(
+                episode=episode,
+                number=number,
+                relationship=by_relationship[episode.relationship_id],
+                phase=phase,
+                stage=stage_of(phase),
+                since=rows[-1].at if rows else None,
+                marks=[PhaseMark(p, p in visited, p is phase) for p in PHASES],
+                events=[Event(at=row.at, transition=row, headline=headline(row)) for row in rows],
+            )
+        )
+    outside = []
+    for session in sessions:
+        story = _episode_of(session, stories)
+        if story is None:
+            outside.append(session)
+        else:
+            story.events.append(Event(at=session.starts_at, session=session))
+            story.sessions += 1
+    for story in stories:
+        story.events.sort(key=lambda event: event.at)
+    return Timeline(
+        relationships=relationships,
+        episodes=stories,
+        outside=outside,
+        session_count=len(sessions),
+    )
+
+
+def _episode_of(session: Session, stories: list[EpisodeStory]) -> EpisodeStory | None:
+    """The episode a session belongs to: same therapist, on a day the episode was open. A
+    session of a therapist who covered without an episode of their own stays outside."""
+    day = timezone.localtime(session.starts_at).date()
+    for story in reversed(stories):
+        episode = story.episode
+        if story.relationship.therapist_id != session.therapist_id:
+            continue
+        if episode.opened_on <= day and (episode.closed_on is None or day <= episode.closed_on):
+            return story
+    return None
+
+
+def headline(row: EpisodeTransition) -> str:
+    """The move in words, as the timeline shows it."""
+    to = Phase(row.to_phase)
+    if not row.from_phase:
+        return f"Opened at {to.label.lower()}"
+    origin = Phase(row.from_phase)
+    move = row.move
+    if move is Move.CLOSE:
+        return f"Closed from {origin.label.lower()}: {row.get_ending_type_display().lower()}"
+    if move is Move.BACK:
+        return f"Moved back from {origin.label.lower()} to {to.label.lower()}"
+    if move is Move.SKIP:
+        skipped = [p.label.lower() for p in PHASES[origin.position + 1 : to.position]]
+        return f"Moved from {origin.label.lower()} to {to.label.lower()}, skipping {_and(skipped)}"
+    return f"Moved from {origin.label.lower()} to {to.label.lower()}"
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def own_open_relationship(*, client: Client, therapist) -> TherapyRelationship | None:
+    """The therapist's own current relationship with the client: where a new episode opens."""
+    return (
+        TherapyRelationship.objects.for_practice(client.practice_id)
+        .filter(client=client, therapist=therapist, ended_on__isnull=True)
+        .first()
+    )
