@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from kithkin.clients.models import Person, PersonKind
 from kithkin.core.access import Actor, Role
+from kithkin.core.disclosure import Audience, PartnerView, guard
 from kithkin.core.partners import ActionStatus, window_phrase
 from kithkin.partners.models import PlannedAction
 from kithkin.relationships.models import TherapyRelationship
@@ -27,6 +28,29 @@ def people_of(client):
         )
         .order_by("name", "pk")
     )
+
+
+def people_for(client, audience: Audience) -> list[Person]:
+    """The client's people that ``audience`` may see, sorted by name: one query.
+
+    Every page or document that shows a client's people outside the treating therapist's own
+    pages gets them here, so the disclosure guard decides for all of them; an ``unaware`` partner
+    (or anyone not known to be safe to name) never reaches an outbound audience.
+    """
+    people = list(
+        Person.objects.filter(client=client).select_related("partner").order_by("name", "pk")
+    )
+    views = {
+        person.pk: PartnerView(
+            person_id=person.pk,
+            label=person.name,
+            involvement=getattr(getattr(person, "partner", None), "involvement", None),
+            role=person.role,
+        )
+        for person in people
+    }
+    kept = {view.person_id for view in guard(views.values(), audience).kept}
+    return [person for person in people if person.pk in kept]
 
 
 def describe_action(action: PlannedAction, *, pronouns: str, today) -> dict:

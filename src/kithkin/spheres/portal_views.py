@@ -21,13 +21,14 @@ from django.views.decorators.http import require_POST
 
 from kithkin.accounts.access import actor_for, audit_access, portal_client
 from kithkin.audit.request import client_ip
-from kithkin.clients.models import Person
 from kithkin.core.access import Action
 from kithkin.core.bullseye import draw
 from kithkin.core.bullseye_text import text_alternative
+from kithkin.core.disclosure import Audience
 from kithkin.core.spheres import SphereError, incongruence
 from kithkin.core.vocabulary import COMPONENTS, TYPES
 from kithkin.partners import services as partner_services
+from kithkin.partners.selectors import people_for
 from kithkin.spheres import selectors, services
 from kithkin.spheres.models import SphereMap
 from kithkin.spheres.portal_forms import (
@@ -191,7 +192,9 @@ class _Page:
 
     @classmethod
     def load(cls, client, the_map) -> "_Page":
-        people = list(Person.objects.filter(client=client).order_by("name", "pk"))
+        # The client's own portal: the guard keeps everyone (the client named them), but the
+        # list still comes through it, like every page that shows people outside the record.
+        people = people_for(client, Audience.OWN_PORTAL_OF_CLIENT)
         return cls(people=people, entries={e.person_id: e for e in selectors.entries_of(the_map)})
 
     @property

@@ -55,16 +55,21 @@ def home_map(client, map_id: int) -> SphereMap | None:
 
 
 def entries_of(sphere_map: SphereMap) -> list[Entry]:
-    """The map's entries as core values, ready for the rules and the drawing: one query."""
-    rows = SphereEntry.objects.filter(map=sphere_map).select_related("person").order_by("pk")
+    """The map's entries as core values, ready for the rules and the drawing: one query, and
+    plain rows rather than model instances (a map of 40 people builds 80 fewer objects)."""
+    rows = (
+        SphereEntry.objects.filter(map=sphere_map)
+        .order_by("pk")
+        .values_list("person_id", "person__name", "ring", "types", "ratings", "note")
+    )
     return [
         Entry(
-            person_id=row.person_id,
-            label=row.person.name,
-            ring=row.ring,
-            types=frozenset(row.types),
-            ratings=dict(row.ratings),
-            note=row.note,
+            person_id=person_id,
+            label=name,
+            ring=ring,
+            types=frozenset(types),
+            ratings=dict(ratings),
+            note=note,
         )
-        for row in rows
+        for person_id, name, ring, types, ratings, note in rows
     ]

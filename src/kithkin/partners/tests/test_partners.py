@@ -216,5 +216,52 @@ def test_an_unaware_partner_never_reaches_another_clients_portal(world, diane, l
     # Today the only page that reaches another person is a client's portal; later outbound
     # paths (letters, packets, FHIR, messages) call kithkin.core.disclosure.guard.
     services.partner_set(person=diane, by=world.alice, involvement="unaware")
-    for page in ("portal", "portal_access_log"):
-        assert "Diane" not in login(world.dave_login).get(reverse(page)).content.decode()
+    dave = login(world.dave_login)
+    dave.post(reverse("portal_map_new"))
+    pages = ["portal", "portal_access_log", "portal_maps"]
+    home_map = world.dave.sphere_maps.get()
+    pages += [reverse("portal_map_step", args=[home_map.pk, step]) for step in range(1, 6)]
+    for page in pages:
+        response = dave.get(page if page.startswith("/") else reverse(page))
+        assert response.status_code == 200
+        assert "Diane" not in response.content.decode()
+
+
+def test_people_reach_each_audience_only_through_the_guard(world, diane, django_assert_num_queries):
+    from kithkin.core.disclosure import Audience
+    from kithkin.partners.selectors import people_for
+
+    services.partner_set(person=diane, by=world.alice, involvement="unaware")
+    mother = services.person_add(client=world.carol, by=world.alice, name="Mother")
+    services.partner_set(person=mother, by=world.alice, involvement="joint_sessions")
+    neighbour = services.person_add(client=world.carol, by=world.alice, name="Neighbour")
+
+    def names(audience):
+        return [p.name for p in people_for(world.carol, audience)]
+
+    # The client named them all: their own portal and the therapist's pages show everyone.
+    assert names(Audience.OWN_PORTAL_OF_CLIENT) == ["Diane", "Mother", "Neighbour"]
+    assert names(Audience.INTERNAL) == ["Diane", "Mother", "Neighbour"]
+    # Outside, only partners known to be safe to name: not unaware Diane, not the neighbour
+    # nobody has decided about.
+    for audience in set(Audience) - {Audience.OWN_PORTAL_OF_CLIENT, Audience.INTERNAL}:
+        assert names(audience) == ["Mother"], audience
+    assert neighbour.pk not in {p.pk for p in people_for(world.carol, "a new audience")}
+    with django_assert_num_queries(1):
+        people_for(world.carol, Audience.LETTER)
+
+
+def test_the_portal_exercise_lists_the_clients_people_through_the_guard(world, login):
+    from unittest import mock
+
+    from kithkin.partners import selectors
+
+    carol = login(world.carol_login)
+    carol.post(reverse("portal_map_new"))
+    home_map = world.carol.sphere_maps.get(made_by="client")
+    with mock.patch(
+        "kithkin.spheres.portal_views.people_for", wraps=selectors.people_for
+    ) as through_the_guard:
+        response = carol.get(reverse("portal_map_step", args=[home_map.pk, 2]))
+    assert "Diane" in response.content.decode()
+    assert through_the_guard.call_args.args[1] == "own_portal_of_client"

@@ -86,6 +86,20 @@ def test_saving_the_same_person_again_updates_their_one_entry(world, the_map, di
     assert list(SphereEntry.objects.values_list("ring", flat=True)) == [4]
 
 
+def test_an_entry_note_is_encrypted_at_rest_and_read_back_as_written(world, the_map, diane):
+    from django.db import connection
+
+    from kithkin.spheres.selectors import entries_of
+
+    note = "She lends me money and I never ask twice"
+    services.entry_save(sphere_map=the_map, person_id=diane.pk, by=world.alice, ring=2, note=note)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT note FROM spheres_sphereentry")
+        stored = cursor.fetchone()[0]
+    assert "money" not in stored
+    assert [e.note for e in entries_of(the_map)] == [note]
+
+
 def test_two_editors_saving_different_people_lose_nothing(world, the_map, diane):
     mother = Person.objects.create(practice=world.practice, client=world.carol, name="Mother")
     # Two sessions editing at once: each entry is its own row, so both survive, and for one
