@@ -124,9 +124,10 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 DEFAULT_SQLITE_URL = f"sqlite:///{VAR_DIR / 'kithkin.sqlite3'}"
 DATABASE_URL = os.environ.get("KITHKIN_DATABASE_URL", DEFAULT_SQLITE_URL)
-# Widgets render through Jinja2: the sphere-map editor's 18 fields took 6.2 ms with Django's own
-# form templates and take 3.3 ms this way (the same markup, from Django's shipped Jinja2 templates).
-FORM_RENDERER = "django.forms.renderers.Jinja2"
+# Forms render through Jinja2: Django's own form templates took 6.2 ms for the sphere-map editor's
+# 18 fields, and this takes about 3 ms (widgets from Django's shipped Jinja2 templates, the field
+# layout from web/jinja2/kithkin/fields.html).
+FORM_RENDERER = "kithkin.web.forms_renderer.FormRenderer"
 
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 

@@ -159,3 +159,14 @@ def test_the_map_page_query_count_does_not_grow_with_40_people(
     with django_assert_max_num_queries(14):
         response = alice.get(url)
     assert response.content.decode().count("<title") >= 41
+
+
+def test_the_editor_lists_someone_added_since_the_last_view(world, login, the_map):
+    from kithkin.partners.services import person_add
+
+    alice = login(world.alice)
+    page = reverse("sphere_map", args=[world.carol.pk, the_map.pk])
+    assert "Grandmother June" not in alice.get(page).content.decode()
+    june = person_add(client=world.carol, by=world.alice, name="Grandmother June")
+    body = alice.get(page).content.decode()
+    assert f'<option value="{june.pk}">Grandmother June</option>' in body
