@@ -64,6 +64,39 @@ MATRIX = {
     "client_timeline": row(302, 200, 404, 200, 404, 404, 404, 404),
     "episode_open": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
     "episode_transition": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
+    # The assessment of carol's open episode: read like the record, written by her therapist (sam
+    # reads only); an empty form is told the concerns and the risk level are missing (422).
+    "assessment": row(302, 200, 404, 200, 404, 404, 404, 404),
+    "assessment_save": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
+    "assessment_codes": row(302, 200, 404, 200, 404, 404, 404, 404),
+    # The treatment plan: read like the record; written and signed by the treating therapist
+    # (sam reads only). Empty forms are told what is missing (422); carol's draft has a goal, so
+    # signing it (and removing the goal) goes back to the plan, and asking for a revision leads
+    # to that draft (302).
+    "plan": row(302, 200, 404, 200, 404, 404, 404, 404),
+    "plan_start": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
+    "plan_revise": row(302, 302, 404, 403, 404, 404, 404, 404, method="post"),
+    "plan_diff": row(302, 200, 404, 200, 404, 404, 404, 404),
+    "check_in_new": row(302, 200, 404, 403, 404, 404, 404, 404),
+    "plan_version": row(302, 200, 404, 200, 404, 404, 404, 404),
+    "plan_version_edit": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
+    "plan_version_sign": row(302, 302, 404, 403, 404, 404, 404, 404, method="post"),
+    "plan_goal_add": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
+    "plan_goal_edit": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
+    "plan_goal_remove": row(302, 302, 404, 403, 404, 404, 404, 404, method="post"),
+    # The client's own signed plan: staff have no portal (403); dave reads his own (none yet) and
+    # has no plan to acknowledge (404); carol's empty acknowledgement names no version (422).
+    "portal_plan": CLIENTS_ONLY,
+    "portal_plan_acknowledge": row(302, 403, 403, 403, 403, 422, 404, 403, method="post"),
+    # Sessions: read like the record; scheduling and changing are the treating therapist's (sam
+    # reads only), and an empty outcome is told what is missing (422). The calendar is each
+    # clinician's own week.
+    "client_sessions": row(302, 200, 404, 200, 404, 404, 404, 404),
+    "session_new": row(302, 200, 404, 403, 404, 404, 404, 404),
+    "session_detail": row(302, 200, 404, 200, 404, 404, 404, 404),
+    "session_edit": row(302, 200, 404, 403, 404, 404, 404, 404),
+    "session_outcome": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
+    "calendar": CLINICIANS_ONLY,
     # The client's own maps from home. Staff have no portal (403); carol's draft is hers alone,
     # so dave finds nothing (404). Opening a draft continues at its step (302); an empty save
     # names no button (422); finishing a map with someone on it shares it (302).
@@ -74,6 +107,15 @@ MATRIX = {
     "portal_map_step_save": row(302, 403, 403, 403, 403, 422, 404, 403, method="post"),
     "portal_map_person_add": row(302, 403, 403, 403, 403, 422, 404, 403, method="post"),
     "portal_map_finish": row(302, 403, 403, 403, 403, 302, 404, 403, method="post"),
+    # A session's notes: read like the record, written by its therapist (sam reads only). An
+    # empty autosave has nothing to save and returns to the note (302); an empty sign or
+    # addendum is told what is missing (422). The psychotherapy note is its author's alone:
+    # alice may write hers; everyone else, sam included, finds nothing.
+    "progress_note": row(302, 200, 404, 200, 404, 404, 404, 404),
+    "progress_note_autosave": row(302, 302, 404, 403, 404, 404, 404, 404, method="post"),
+    "progress_note_sign": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
+    "progress_note_addendum": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
+    "psychotherapy_note": row(302, 200, 404, 404, 404, 404, 404, 404),
 }
 
 
@@ -122,6 +164,8 @@ def arguments(world):
         "home_map_id": home_map.pk,
         "step": 2,
         "episode_id": carols_episode(world).pk,
+        **carols_plan(world),
+        "session_id": carols_session(world).pk,
     }
 
 
@@ -136,6 +180,44 @@ def carols_episode(world):
         opened_on=timezone.localdate(),
         opened_by=world.alice,
     )
+
+
+def carols_session(world):
+    import datetime
+
+    from django.utils import timezone
+
+    from kithkin.schedule.models import Session
+
+    return Session.objects.create(
+        practice=world.practice,
+        client=world.carol,
+        therapist=world.alice,
+        starts_at=timezone.now() - datetime.timedelta(days=1),
+        status=Session.Status.ATTENDED,
+    )
+
+
+def carols_plan(world):
+    """Carol's plan: version 1 signed, version 2 a draft with the goal the goal URLs name."""
+    import datetime
+
+    from django.utils import timezone
+
+    from kithkin.plans import services
+
+    today = timezone.localdate()
+    plan = services.plan_start(client=world.carol, by=world.alice, starts_on=today)
+    first = plan.versions.get()
+    goal = services.GoalInput(
+        description="Talk to her mother",
+        criterion="A joint session",
+        target_date=today + datetime.timedelta(days=30),
+    )
+    services.goal_add(version=first, by=world.alice, goal=goal)
+    services.version_sign(version=first, by=world.alice)
+    draft = services.plan_revise(plan=plan, by=world.alice)
+    return {"version_id": draft.pk, "goal_id": draft.goals.get().pk}
 
 
 def persona(world, name):

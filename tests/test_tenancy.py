@@ -17,6 +17,9 @@ ARGUMENTS = {
     "home_map_id": lambda world: world.carols_home_map.pk,
     "step": lambda world: 2,
     "episode_id": lambda world: world.carols_episode.pk,
+    "version_id": lambda world: world.carols_plan_draft.pk,
+    "goal_id": lambda world: world.carols_goal.pk,
+    "session_id": lambda world: world.carols_session.pk,
 }
 
 # Text of the other practice's record that must never appear in mallory's responses.
@@ -98,6 +101,34 @@ def world(world):
         opened_on=timezone.localdate(),
         opened_by=world.alice,
     )
+    import datetime
+
+    from kithkin.schedule.models import Session
+
+    world.carols_session = Session.objects.create(
+        practice=world.practice,
+        client=world.carol,
+        therapist=world.alice,
+        starts_at=timezone.now() - datetime.timedelta(days=1),
+        status=Session.Status.ATTENDED,
+    )
+    from kithkin.plans import services as plans
+
+    plan = plans.plan_start(client=world.carol, by=world.alice, starts_on=timezone.localdate())
+    first = plan.versions.get()
+    plans.goal_add(
+        version=first,
+        by=world.alice,
+        goal=plans.GoalInput(
+            description="Ask Diane to share the chores",
+            criterion="A rota on the fridge",
+            target_date=timezone.localdate(),
+            partner_ids=(diane.pk,),
+        ),
+    )
+    plans.version_sign(version=first, by=world.alice)
+    world.carols_plan_draft = plans.plan_revise(plan=plan, by=world.alice)
+    world.carols_goal = world.carols_plan_draft.goals.get()
     return world
 
 

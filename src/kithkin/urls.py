@@ -40,5 +40,9 @@ urlpatterns = [
     path("", include("kithkin.clients.urls")),
     path("", include("kithkin.partners.urls")),
     path("", include("kithkin.relationships.urls")),
+    path("", include("kithkin.assessments.urls")),
     path("", include("kithkin.spheres.urls")),
+    path("", include("kithkin.plans.urls")),
+    path("", include("kithkin.schedule.urls")),
+    path("", include("kithkin.notes.urls")),
 ]

@@ -183,3 +183,41 @@ def portal_client(request, action: Action) -> Client:
     if not decision.allowed:
         raise PermissionDenied(decision.reason)
     return client
+
+
+def psychotherapy_note_for(request, *, client: Client, session, action: Action):
+    """The user's own psychotherapy note on ``session`` (None while they have not written
+    one), if the policy lets them ``action`` it; 404 otherwise. Audited either way.
+
+    The caller has already let the user read ``client`` through :func:`client_for`. The policy
+    sees the note's author, or, before there is a note, its would-be author: the therapist
+    who held the session. So the answer never depends on whether someone else wrote one, and
+    a supervisor, a colleague on emergency access or the client learn nothing (HIPAA 164.501,
+    164.508(a)(2)). The events are not filed under the client: the record's access log is read
+    by the supervisor and the client, and must not show that psychotherapy notes exist.
+    """
+    from kithkin.core.access import PsychotherapyNoteRecord
+    from kithkin.notes.models import PsychotherapyNote
+
+    actor = actor_for(request.user)
+    note = PsychotherapyNote.objects.filter(session=session, author_id=actor.user_id).first()
+    record = PsychotherapyNoteRecord(
+        note_id=note.pk if note else 0,
+        practice_id=client.practice_id,
+        client_id=client.pk,
+        author_id=note.author_id if note else session.therapist_id,
+    )
+    decision = can(actor, action, record)
+    audit_access(
+        request,
+        actor,
+        action,
+        "PsychotherapyNote",
+        note.pk if note else f"session {session.pk}",
+        None,
+        decision.allowed,
+        decision.reason,
+    )
+    if not decision.allowed:
+        raise Http404("No such note")
+    return note

@@ -24,6 +24,8 @@ class Action(StrEnum):
     VIEW_PORTAL = "portal.view"
     # The client's own at-home work in the portal, such as the spheres-of-influence exercise.
     PORTAL_EXERCISE = "portal.exercise"
+    # The client's acknowledgement of their signed treatment plan: theirs alone to give.
+    PORTAL_ACKNOWLEDGE = "portal.acknowledge"
     BREAK_GLASS = "client.break_glass"
     MANAGE_PRACTICE = "practice.manage"
     VIEW_PSYCHOTHERAPY_NOTE = "psychotherapy_note.view"
@@ -115,7 +117,7 @@ def _can_in_practice(actor: Actor, action: Action) -> Decision:
         if actor.role in CLINICIANS:
             return allow("a clinician may take on a new client")
         return deny("only clinicians add clients to their caseload")
-    if action in (Action.VIEW_PORTAL, Action.PORTAL_EXERCISE):
+    if action in (Action.VIEW_PORTAL, Action.PORTAL_EXERCISE, Action.PORTAL_ACKNOWLEDGE):
         if actor.role is Role.CLIENT:
             return allow("clients have a portal")
         return deny("the portal is for clients")
@@ -142,11 +144,16 @@ def _can_on_client(actor: Actor, action: Action, record: ClientRecord) -> Decisi
             return allow("the client's own portal")
         if action is Action.PORTAL_EXERCISE:
             return allow("the client's own at-home work")
+        if action is Action.PORTAL_ACKNOWLEDGE:
+            return allow("the client acknowledges their own plan")
         return deny("clients use the portal, not the clinical record")
     if action is Action.PORTAL_EXERCISE:
         # What a client writes at home is theirs until they share it: their therapist reads a
         # finished map through the record, and nobody writes in the client's name.
         return deny("the at-home exercise is the client's own writing")
+    if action is Action.PORTAL_ACKNOWLEDGE:
+        # Seed 000: the plan is agreed together; nobody acknowledges it in the client's name.
+        return deny("only the client acknowledges their plan")
     if actor.user_id in record.therapist_ids:
         if action in (Action.VIEW_CLIENT, Action.CHANGE_CLIENT):
             return allow("treating therapist")

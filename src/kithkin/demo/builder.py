@@ -14,7 +14,11 @@ from django.utils import timezone
 
 from kithkin.accounts.models import User
 from kithkin.clients.models import Client, Person, PersonKind
+from kithkin.demo.assessments import alexis_assessment
 from kithkin.demo.episodes import alexis_episode, other_episodes
+from kithkin.demo.notes import alexis_notes
+from kithkin.demo.plans import demo_plans
+from kithkin.demo.sessions import alexis_joint_session
 from kithkin.partners.models import PlannedAction, TherapyPartner
 from kithkin.practices.models import Practice
 from kithkin.relationships.models import TherapyRelationship
@@ -169,6 +173,9 @@ def _create_demo(*, password: str) -> Practice:
     _alexis_home_map(practice, alexis, users["alexis"], today)
     _weekly_sessions(practice, alexis, users["alice"], weeks=9, rng=rng)
     alexis_episode(practice, alexis, users["alice"])
+    alexis_assessment(practice, alexis, users["alice"])
+    alexis_notes(practice, alexis, users["alice"])
+    alexis_joint_session(practice, alexis, users["alice"], today)
 
     for index in range(12):
         therapist = users["alice"] if index % 2 == 0 else users["bob"]
@@ -191,6 +198,7 @@ def _create_demo(*, password: str) -> Practice:
         )
         _weekly_sessions(practice, client, therapist, weeks=rng.randrange(1, 20), rng=rng)
     other_episodes(practice, skip=alexis, today=today)
+    demo_plans(practice, alexis=alexis, alice=users["alice"], today=today)
     return practice
 
 

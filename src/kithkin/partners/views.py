@@ -15,6 +15,7 @@ from kithkin.core.vocabulary import TYPES
 from kithkin.partners import selectors, services
 from kithkin.partners.forms import ActionForm, KindsForm, PartnerForm, PersonForm
 from kithkin.partners.models import PlannedAction
+from kithkin.plans import selectors as plan_selectors
 
 TYPE_LABELS = {t.key: t.label for t in TYPES.values()}
 
@@ -114,7 +115,9 @@ def action_done(request, client_id: int, action_id: int):
 @require_in_practice(Action.VIEW_CASELOAD)
 def worklist(request):
     groups = selectors.worklist(actor=actor_for(request.user))
-    return render(request, "partners/worklist.html", {"groups": groups})
+    # Plan check-ins due or overdue (issue 5): two queries whatever the caseload.
+    check_ins = plan_selectors.check_ins_due(actor=actor_for(request.user))
+    return render(request, "partners/worklist.html", {"groups": groups, "check_ins": check_ins})
 
 
 def _person(request, client_id, person_id) -> tuple:

@@ -1,7 +1,14 @@
 from django.conf import settings
 from django.db import models
 
+from kithkin.core import schedule
 from kithkin.practices.models import PracticeScoped
+
+# The database refuses a value the core does not know, as the episode table does for phases.
+_STATUSES = [s.value for s in schedule.Status]
+_MODALITIES = [m.value for m in schedule.Modality]
+_KINDS = [k.value for k in schedule.Kind]
+_ATTENDANCES = [a.value for a in schedule.Attendance]
 
 
 class Session(PracticeScoped):
@@ -35,6 +42,9 @@ class Session(PracticeScoped):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.SCHEDULED)
     modality = models.CharField(max_length=20, choices=Modality.choices, default=Modality.IN_PERSON)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.INDIVIDUAL)
+    # The random token of the form that scheduled the session: the same form sent twice finds
+    # this row instead of scheduling the session again. Empty for sessions made otherwise.
+    idempotency_key = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         indexes = [
@@ -45,4 +55,50 @@ class Session(PracticeScoped):
             models.CheckConstraint(
                 condition=models.Q(duration_minutes__gt=0), name="session_duration_positive"
             ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=_STATUSES), name="session_status_known"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(modality__in=_MODALITIES), name="session_modality_known"
+            ),
+            models.CheckConstraint(condition=models.Q(kind__in=_KINDS), name="session_kind_known"),
+            models.UniqueConstraint(
+                fields=["practice", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="session_form_sent_once_per_practice",
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"session {self.pk} ({self.status})"
+
+
+class SessionAttendee(PracticeScoped):
+    """Someone from the client's life who attends a session besides the client and therapist,
+    such as Alexis's mother at a joint session (seed 000). Planned while the session is
+    scheduled; attended or absent once its outcome is recorded."""
+
+    class Attendance(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        ATTENDED = "attended", "Attended"
+        ABSENT = "absent", "Did not attend"
+
+    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="attendees")
+    person = models.ForeignKey(
+        "clients.Person", on_delete=models.PROTECT, related_name="session_attendances"
+    )
+    attendance = models.CharField(
+        max_length=20, choices=Attendance.choices, default=Attendance.PLANNED
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "person"], name="attendee_once_per_session"),
+            models.CheckConstraint(
+                condition=models.Q(attendance__in=_ATTENDANCES),
+                name="attendee_attendance_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} at session {self.session_id} ({self.attendance})"

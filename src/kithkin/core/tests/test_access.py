@@ -159,3 +159,17 @@ def test_a_note_authors_account_in_another_practice_does_not_read_it():
 
 def test_client_actions_do_not_apply_to_notes():
     assert not can(ALICE, Action.VIEW_CLIENT, ALICES_NOTE)
+
+
+def test_only_the_client_acknowledges_their_own_plan():
+    assert can(CAROL, Action.PORTAL_ACKNOWLEDGE, CAROLS_RECORD).reason == (
+        "the client acknowledges their own plan"
+    )
+    assert not can(DAVE, Action.PORTAL_ACKNOWLEDGE, CAROLS_RECORD)
+    for staff in (ALICE, BOB, SAM, ADAM, MALLORY):
+        assert not can(staff, Action.PORTAL_ACKNOWLEDGE, CAROLS_RECORD), staff
+    assert can(ALICE, Action.PORTAL_ACKNOWLEDGE, CAROLS_RECORD).reason == (
+        "only the client acknowledges their plan"
+    )
+    assert can(CAROL, Action.PORTAL_ACKNOWLEDGE, PRACTICE)
+    assert not can(ALICE, Action.PORTAL_ACKNOWLEDGE, PRACTICE)

@@ -76,3 +76,9 @@ def test_only_the_clients_own_portal_account_does_their_at_home_work(actor, reco
 def test_a_deactivated_account_reaches_nothing(actor, action, resource):
     if not actor.active:
         assert not can(actor, action, resource)
+
+
+@given(actors, clients)
+def test_only_the_clients_own_portal_account_acknowledges_their_plan(actor, record):
+    if can(actor, Action.PORTAL_ACKNOWLEDGE, record):
+        assert actor.role is Role.CLIENT and actor.user_id == record.portal_user_id

@@ -1,0 +1,341 @@
+"""Reads of treatment plans. Each page's reads are a fixed number of queries, whatever the
+number of versions, goals or check-ins: rows are fetched by kind and joined in memory."""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.utils import timezone
+
+from kithkin.clients.models import Person
+from kithkin.core.access import Actor, Role
+from kithkin.core.plans import (
+    Cadence,
+    CheckInDue,
+    DueState,
+    GoalData,
+    PlanData,
+    due_phrase,
+    next_check_in,
+    target_flag,
+)
+from kithkin.plans.models import CheckIn, Goal, GoalPartner, GoalProgress, Plan, PlanVersion
+from kithkin.plans.services import current_plan_of
+from kithkin.relationships.models import TherapyRelationship
+from kithkin.schedule.models import Session
+
+USER_FIELDS = ("username", "first_name", "last_name")
+
+
+def _versions(plan: Plan):
+    return PlanVersion.objects.filter(plan=plan).select_related(
+        "signed_by", "created_by", "acknowledged_by"
+    )
+
+
+def with_goals(versions) -> list[PlanVersion]:
+    """Versions with their goals (``goal_list``), each goal with its people (``people``): three
+    queries whatever the count."""
+    versions = list(versions)
+    goals = list(
+        Goal.objects.filter(version__in=[v.pk for v in versions]).order_by("version_id", "number")
+    )
+    links = GoalPartner.objects.filter(goal__in=[g.pk for g in goals]).select_related(
+        "person__partner"
+    )
+    people = defaultdict(list)
+    for link in links:
+        people[link.goal_id].append(link.person)
+    by_version = defaultdict(list)
+    for goal in goals:
+        goal.people = sorted(people[goal.pk], key=lambda p: (p.name, p.pk))
+        by_version[goal.version_id].append(goal)
+    for version in versions:
+        version.goal_list = by_version[version.pk]
+    return versions
+
+
+def plan_data(version: PlanVersion) -> PlanData:
+    """A version as plain data for the core's diff; needs ``with_goals`` first."""
+    return PlanData(
+        starts_on=version.starts_on,
+        concerns=version.concerns,
+        relational_context=version.relational_context,
+        objectives=version.objectives,
+        recommendations=version.recommendations,
+        cadence=version.cadence,
+        goals=tuple(
+            GoalData(
+                number=goal.number,
+                description=goal.description,
+                target_date=goal.target_date,
+                criterion=goal.criterion,
+                lifecycle=goal.lifecycle,
+                achievement=goal.achievement,
+                partners=frozenset(p.name for p in goal.people),
+                measure=goal.measure,
+            )
+            for goal in version.goal_list
+        ),
+    )
+
+
+def flag_goals(goals, *, today: datetime.date) -> None:
+    for goal in goals:
+        goal.flag = target_flag(
+            target_date=goal.target_date,
+            lifecycle=goal.lifecycle,
+            achievement=goal.achievement,
+            today=today,
+        )
+
+
+def attended_after(client_id: int, day: datetime.date) -> int:
+    """Sessions the client attended after ``day`` (a check-in held in a session does not count
+    towards the next one)."""
+    return Session.objects.filter(
+        client_id=client_id, status=Session.Status.ATTENDED, starts_at__gte=_day_after(day)
+    ).count()
+
+
+def _day_after(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(
+        datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min)
+    )
+
+
+@dataclass
+class PlanPage:
+    plan: Plan | None
+    versions: list[PlanVersion] = field(default_factory=list)
+    current: PlanVersion | None = None  # the latest signed version
+    draft: PlanVersion | None = None
+    check_ins: list[CheckIn] = field(default_factory=list)
+    due: CheckInDue | None = None
+    due_text: str = ""
+    earlier: list[Plan] = field(default_factory=list)
+    latest_progress: dict[int, GoalProgress] = field(default_factory=dict)
+
+    @property
+    def last_check_in(self) -> CheckIn | None:
+        return self.check_ins[0] if self.check_ins else None
+
+
+def plan_page(client, *, today: datetime.date | None = None) -> PlanPage:
+    """The plan in use with its versions, current and draft goals, check-ins and the next
+    check-in: nine queries at most."""
+    today = today or timezone.localdate()
+    plan = current_plan_of(client)
+    earlier = list(
+        Plan.objects.filter(client=client)
+        .exclude(pk=plan.pk if plan else None)
+        .select_related("episode")
+        .order_by("-created_at", "-pk")
+        .prefetch_related(Prefetch("versions", queryset=PlanVersion.objects.order_by("number")))
+    )
+    if plan is None:
+        return PlanPage(plan=None, earlier=earlier)
+    versions = list(_versions(plan).order_by("number"))
+    signed = [v for v in versions if v.is_signed]
+    current = signed[-1] if signed else None
+    draft = next((v for v in versions if not v.is_signed), None)
+    with_goals([v for v in (current, draft) if v is not None])
+    check_ins = list(
+        CheckIn.objects.filter(plan=plan)
+        .select_related("by", "version", "revision")
+        .order_by("-held_on", "-pk")
+    )
+    page = PlanPage(
+        plan=plan,
+        versions=versions,
+        current=current,
+        draft=draft,
+        check_ins=check_ins,
+        earlier=earlier,
+    )
+    if current is not None:
+        flag_goals(current.goal_list, today=today)
+        since = check_ins[0].held_on if check_ins else timezone.localdate(current.signed_at)
+        page.due = next_check_in(
+            cadence=current.cadence,
+            since=since,
+            attended_since=attended_after(client.pk, since),
+            today=today,
+        )
+        page.due_text = due_phrase(page.due, today=today)
+        if check_ins:
+            page.latest_progress = {
+                p.goal.number: p
+                for p in GoalProgress.objects.filter(check_in=check_ins[0]).select_related(
+                    "goal", "check_in"
+                )
+            }
+        for goal in current.goal_list:
+            goal.last_progress = page.latest_progress.get(goal.number)
+    if draft is not None:
+        flag_goals(draft.goal_list, today=today)
+    return page
+
+
+def version_of(client, version_id: int) -> PlanVersion | None:
+    """A version of one of this client's plans, or None: another client's version is not
+    found, whatever the id says."""
+    return (
+        _versions_of_client(client)
+        .filter(pk=version_id)
+        .select_related("plan", "signed_by", "acknowledged_by", "created_by")
+        .first()
+    )
+
+
+def _versions_of_client(client):
+    return PlanVersion.objects.filter(plan__client=client)
+
+
+def goal_of(version: PlanVersion, goal_id: int) -> Goal | None:
+    return Goal.objects.filter(pk=goal_id, version=version).first()
+
+
+def check_ins_of_version(version: PlanVersion) -> list[CheckIn]:
+    """The check-ins that reviewed this version, each with its progress rows (``rows``)."""
+    check_ins = list(
+        CheckIn.objects.filter(version=version).select_related("by").order_by("held_on", "pk")
+    )
+    progress = defaultdict(list)
+    for row in GoalProgress.objects.filter(check_in__in=[c.pk for c in check_ins]).select_related(
+        "goal"
+    ):
+        progress[row.check_in_id].append(row)
+    for check_in in check_ins:
+        check_in.rows = progress[check_in.pk]
+    return check_ins
+
+
+# --- The worklist --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueCheckIn:
+    plan: Plan
+    client: object
+    version_number: int
+    cadence: Cadence
+    due: CheckInDue
+    phrase: str
+
+
+def check_ins_due(*, actor: Actor, today: datetime.date | None = None) -> list[DueCheckIn]:
+    """Check-ins due or overdue for the clinician's clients (and a supervisor's supervisees'),
+    overdue first: two queries whatever the caseload."""
+    today = today or timezone.localdate()
+    therapist_ids = {actor.user_id}
+    if actor.role is Role.SUPERVISOR:
+        therapist_ids |= actor.supervisee_ids
+    clients = TherapyRelationship.objects.filter(
+        therapist_id__in=therapist_ids, ended_on__isnull=True
+    ).values("client_id")
+    signed = PlanVersion.objects.filter(plan=OuterRef("pk"), signed_at__isnull=False).order_by(
+        "-number"
+    )
+    last = CheckIn.objects.filter(plan=OuterRef("pk")).order_by("-held_on", "-pk")
+    plans = list(
+        Plan.objects.filter(practice_id=actor.practice_id, client_id__in=clients)
+        .exclude(episode__phase="closed")
+        .annotate(
+            signed_at=Subquery(signed.values("signed_at")[:1]),
+            version_number=Subquery(signed.values("number")[:1]),
+            cadence_unit=Subquery(signed.values("cadence_unit")[:1]),
+            cadence_every=Subquery(signed.values("cadence_every")[:1]),
+            last_check_in=Subquery(last.values("held_on")[:1]),
+        )
+        .filter(signed_at__isnull=False)
+        .select_related("client")
+        .order_by("client_id", "-created_at", "-pk")
+    )
+    current = {}
+    for plan in plans:
+        current.setdefault(plan.client_id, plan)  # the newest plan in use, per client
+    if not current:
+        return []
+    since = {
+        plan.client_id: plan.last_check_in or timezone.localdate(plan.signed_at)
+        for plan in current.values()
+    }
+    attended = defaultdict(int)
+    counts = (
+        Session.objects.filter(status=Session.Status.ATTENDED)
+        .filter(
+            reduce(or_, (Q(client_id=c, starts_at__gte=_day_after(d)) for c, d in since.items()))
+        )
+        .values("client_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in counts:
+        attended[row["client_id"]] = row["n"]
+    rows = []
+    for plan in current.values():
+        cadence = Cadence(plan.cadence_unit, plan.cadence_every)
+        due = next_check_in(
+            cadence=cadence,
+            since=since[plan.client_id],
+            attended_since=attended[plan.client_id],
+            today=today,
+        )
+        if due.is_pending:
+            rows.append(
+                DueCheckIn(
+                    plan=plan,
+                    client=plan.client,
+                    version_number=plan.version_number,
+                    cadence=cadence,
+                    due=due,
+                    phrase=due_phrase(due, today=today),
+                )
+            )
+    order = {DueState.OVERDUE: 0, DueState.DUE: 1}
+    rows.sort(key=lambda r: (order[r.due.state], r.due.due_on or today, r.client.family_name))
+    return rows
+
+
+def people_of(client) -> list:
+    """The client's people for the goal forms, with their partner role: one query."""
+    return list(
+        Person.objects.filter(client=client).select_related("partner").order_by("name", "pk")
+    )
+
+
+def latest_signed(plan: Plan | None) -> PlanVersion | None:
+    if plan is None:
+        return None
+    return _versions(plan).filter(signed_at__isnull=False).order_by("-number").first()
+
+
+def draft_of(plan: Plan) -> PlanVersion | None:
+    return (
+        PlanVersion.objects.filter(plan=plan, signed_at__isnull=True).select_related("plan").first()
+    )
+
+
+def latest_progress(plan: Plan) -> dict[int, GoalProgress]:
+    """The progress recorded at the plan's last check-in, by goal number."""
+    last = CheckIn.objects.filter(plan=plan).order_by("-held_on", "-pk").first()
+    if last is None:
+        return {}
+    return {
+        row.goal.number: row
+        for row in GoalProgress.objects.filter(check_in=last).select_related("goal")
+    }
+
+
+def portal_plan(client) -> PlanVersion | None:
+    """What the client sees of their plan: the latest signed version of the plan in use, never
+    a draft and never anyone else's. Four queries."""
+    version = latest_signed(current_plan_of(client))
+    if version is None:
+        return None
+    [version] = with_goals([version])
+    return version
