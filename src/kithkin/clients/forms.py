@@ -40,3 +40,33 @@ class ClientForm(forms.ModelForm):
                 "Enter a phone number using digits, spaces and + ( ) - . / only."
             )
         return phone
+
+
+class CaseloadFilter(forms.Form):
+    """The caseload dashboard's filters and order, from the query string. Bad values are reported
+    beside the field and the unfiltered caseload is shown."""
+
+    q = forms.CharField(required=False, max_length=80, label="Name contains")
+    stage = forms.ChoiceField(
+        required=False,
+        label="Stage",
+        choices=[
+            ("", "Any stage"),
+            ("beginning", "Beginning"),
+            ("middle", "Middle"),
+            ("ending", "Ending"),
+            ("none", "No open episode"),
+        ],
+    )
+    attention = forms.BooleanField(required=False, label="Only clients who need attention")
+    sort = forms.ChoiceField(
+        required=False,
+        label="Order by",
+        choices=[
+            ("name", "Name"),
+            ("attention", "Needs attention first"),
+            ("next", "Next session, soonest first"),
+            ("last", "Last session, longest ago first"),
+            ("phase", "Phase"),
+        ],
+    )

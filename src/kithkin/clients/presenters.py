@@ -6,10 +6,12 @@ the dates here renders the same HTML several times faster.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.urls import reverse
 from django.utils import timezone
+
+from kithkin.core.episodes import Phase, stage_of
 
 PLACEHOLDER = 987654321
 
@@ -26,9 +28,50 @@ class CaseloadRow:
     next_session: datetime | None
     next_iso: str
     next_text: str
+    # The dashboard's columns (empty without `attention`).
+    phase: str = ""
+    phase_position: int = -1
+    phase_text: str = ""
+    stage: str = ""
+    check_in_state: str = ""  # "due", "overdue" or ""
+    check_in_text: str = ""
+    actions_due: int = 0
+    actions_waiting: int = 0
+    goals_near: int = 0
+    goals_past: int = 0
+
+    @property
+    def needs_attention(self) -> bool:
+        return bool(self.check_in_state or self.actions_due or self.goals_near or self.goals_past)
 
 
-def caseload_rows(clients) -> list[CaseloadRow]:
+def _dashboard(extra) -> dict:
+    if extra is None:
+        return {}
+    values = {
+        "actions_due": extra.actions_due,
+        "actions_waiting": extra.actions_waiting,
+        "goals_near": extra.goals_near,
+        "goals_past": extra.goals_past,
+    }
+    if extra.phase:
+        phase = Phase(extra.phase)
+        stage = stage_of(phase)
+        values |= {
+            "phase": phase.value,
+            "phase_position": phase.position,
+            "phase_text": phase.label,
+            "stage": stage.value,
+        }
+    if extra.check_in is not None:
+        values |= {
+            "check_in_state": extra.check_in.due.state.value,
+            "check_in_text": extra.check_in.phrase,
+        }
+    return values
+
+
+def caseload_rows(clients, attention=None) -> list[CaseloadRow]:
     link = reverse("client_detail", args=[PLACEHOLDER])
     zone = timezone.get_current_timezone()
     rows = []
@@ -47,6 +90,32 @@ def caseload_rows(clients) -> list[CaseloadRow]:
                 next_session=upcoming,
                 next_iso=upcoming.isoformat() if upcoming else "",
                 next_text=f"{upcoming.day} {upcoming:%b %Y, %H:%M}" if upcoming else "",
+                **_dashboard((attention or {}).get(c["pk"])),
             )
         )
     return rows
+
+
+_FAR = datetime.max.replace(tzinfo=UTC)
+_LONG_AGO = datetime.min.replace(tzinfo=UTC)
+SORTS = {
+    "name": None,  # the caseload query's own order: family name, given name
+    "attention": lambda r: not r.needs_attention,
+    "next": lambda r: r.next_session or _FAR,
+    "last": lambda r: r.last_session or _LONG_AGO,
+    "phase": lambda r: r.phase_position,
+}
+
+
+def filter_rows(rows, *, q="", stage="", attention=False, sort="", **_) -> list[CaseloadRow]:
+    """The rows the dashboard's filters keep, in the chosen order (stable: ties stay by name)."""
+    needle = q.strip().casefold()
+    kept = [
+        row
+        for row in rows
+        if (not needle or needle in row.name.casefold())
+        and (not stage or row.stage == ("" if stage == "none" else stage))
+        and (not attention or row.needs_attention)
+    ]
+    key = SORTS.get(sort or "name")
+    return sorted(kept, key=key) if key else kept

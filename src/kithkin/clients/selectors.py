@@ -1,11 +1,20 @@
 """Reads of clients. Every query starts from the practice, and none grows with the caseload."""
 
-from django.db.models import OuterRef, Subquery
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
 from kithkin.clients.models import Client
 from kithkin.core.access import Actor, Role
-from kithkin.relationships.models import TherapyRelationship
+from kithkin.core.episodes import Phase
+from kithkin.core.partners import ActionStatus, action_status
+from kithkin.core.plans import NEAR_DAYS, TargetFlag, target_flag
+from kithkin.partners.models import PlannedAction
+from kithkin.plans.models import Goal, PlanVersion
+from kithkin.plans.selectors import check_ins_due
+from kithkin.relationships.models import Episode, TherapyRelationship
 from kithkin.schedule.models import Session
 
 
@@ -74,3 +83,69 @@ def client_page(*, client: Client, recent: int = 10) -> dict:
             )[:5]
         ),
     }
+
+
+@dataclass(frozen=True)
+class Attention:
+    """What needs the clinician's eye for one client, beside the caseload row."""
+
+    phase: str = ""  # the open episode's phase, or "" without one
+    check_in: object = None  # plans.selectors.DueCheckIn when due or overdue
+    actions_due: int = 0  # partner actions due or overdue
+    actions_waiting: int = 0  # client-paced actions waiting on the client
+    goals_near: int = 0  # open goals whose target date is near
+    goals_past: int = 0  # open goals whose target date has gone by
+
+
+def attention(*, actor: Actor, client_ids: list[int], today) -> dict[int, Attention]:
+    """The dashboard's extra columns for the caseload's clients: five queries, whatever the
+    caseload's size (the open episodes, the open partner actions, the check-ins (two) and the
+    goals near their target)."""
+    therapist_ids = {actor.user_id}
+    if actor.role is Role.SUPERVISOR:
+        therapist_ids |= actor.supervisee_ids
+    found: dict[int, dict] = {pk: {} for pk in client_ids}
+    for client_id, phase in Episode.objects.filter(
+        relationship__client_id__in=client_ids,
+        relationship__therapist_id__in=therapist_ids,
+        closed_on__isnull=True,
+    ).values_list("relationship__client_id", "phase"):
+        # Two open episodes (two treating therapists): show the one further along.
+        current = found[client_id].get("phase")
+        if current is None or Phase(phase).position > Phase(current).position:
+            found[client_id]["phase"] = phase
+    actions = PlannedAction.objects.filter(
+        partner__person__client_id__in=client_ids, done_on__isnull=True, window_start__lte=today
+    ).values_list("partner__person__client_id", "window_start", "window_end", "client_paced")
+    for client_id, start, end, client_paced in actions:
+        status = action_status(
+            window_start=start, window_end=end, client_paced=client_paced, done=False, today=today
+        )
+        key = "actions_waiting" if status is ActionStatus.WAITING_ON_CLIENT else "actions_due"
+        if status in (ActionStatus.DUE, ActionStatus.OVERDUE, ActionStatus.WAITING_ON_CLIENT):
+            found[client_id][key] = found[client_id].get(key, 0) + 1
+    for due in check_ins_due(actor=actor, today=today):
+        if due.client.pk in found:
+            found[due.client.pk]["check_in"] = due
+    latest_signed = PlanVersion.objects.filter(
+        plan=OuterRef("version__plan"), signed_at__isnull=False
+    ).order_by("-number")
+    goals = (
+        Goal.objects.filter(
+            version__plan__client_id__in=client_ids,
+            version__signed_at__isnull=False,
+            target_date__lte=today + datetime.timedelta(days=NEAR_DAYS),
+        )
+        .exclude(version__plan__episode__phase="closed")
+        .annotate(latest=Subquery(latest_signed.values("pk")[:1]))
+        .filter(version_id=F("latest"))
+        .values_list("version__plan__client_id", "target_date", "lifecycle", "achievement")
+    )
+    for client_id, target_date, lifecycle, achievement in goals:
+        flag = target_flag(
+            target_date=target_date, lifecycle=lifecycle, achievement=achievement, today=today
+        )
+        if flag is not None:
+            key = "goals_past" if flag is TargetFlag.PAST else "goals_near"
+            found[client_id][key] = found[client_id].get(key, 0) + 1
+    return {pk: Attention(**values) for pk, values in found.items()}

@@ -1,21 +1,33 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from kithkin.accounts.access import actor_for, client_for, require_in_practice
 from kithkin.audit.request import client_ip
 from kithkin.audit.selectors import record_access_log
 from kithkin.clients import selectors, services
-from kithkin.clients.forms import ClientForm
-from kithkin.clients.presenters import caseload_rows
+from kithkin.clients.forms import CaseloadFilter, ClientForm
+from kithkin.clients.presenters import caseload_rows, filter_rows
 from kithkin.core.access import Action
 from kithkin.web.forms import form_status
 
 
 @require_in_practice(Action.VIEW_CASELOAD)
 def caseload(request):
-    rows = caseload_rows(selectors.caseload(actor=actor_for(request.user)))
-    return render(request, "clients/caseload.html", {"rows": rows})
+    """The caseload dashboard: every client with their phase, sessions, check-ins, partner
+    actions and goals near their target date; filtered and ordered from the query string."""
+    actor = actor_for(request.user)
+    clients = list(selectors.caseload(actor=actor))
+    extras = selectors.attention(
+        actor=actor, client_ids=[c["pk"] for c in clients], today=timezone.localdate()
+    )
+    rows = caseload_rows(clients, extras)
+    filters = CaseloadFilter(request.GET or None)
+    chosen = filters.cleaned_data if filters.is_valid() else {}
+    shown = filter_rows(rows, **chosen)
+    context = {"rows": shown, "total": len(rows), "filters": filters}
+    return render(request, "clients/caseload.html", context)
 
 
 @login_required

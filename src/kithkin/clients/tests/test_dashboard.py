@@ -1,0 +1,136 @@
+"""The caseload as a dashboard: phase and stage, check-ins, partner actions and goals near their
+target date, filtered and ordered, in a number of queries that does not grow with the caseload."""
+
+import datetime
+
+from django.urls import reverse
+from django.utils import timezone
+
+from kithkin.clients.models import Client, Person
+from kithkin.partners.models import PlannedAction, TherapyPartner
+from kithkin.plans import services as plans
+from kithkin.plans.models import PlanVersion
+from kithkin.plans.services import GoalInput
+from kithkin.relationships.models import Episode, TherapyRelationship
+
+URL = reverse("caseload")
+DAY = datetime.timedelta(days=1)
+
+
+def busy(world, client):
+    """A client in active work with an overdue check-in, a partner action due and one waiting on
+    the client, and goals past and near their target dates."""
+    today = timezone.localdate()
+    relationship = client.therapy_relationships.get()
+    Episode.objects.create(
+        practice=world.practice,
+        relationship=relationship,
+        phase="active",
+        opened_on=today - 90 * DAY,
+        opened_by=world.alice,
+    )
+    friend = Person.objects.create(practice=world.practice, client=client, name="A friend")
+    partner = TherapyPartner.objects.create(
+        practice=world.practice, person=friend, involvement="informed"
+    )
+    for start, end, paced in ((today - 20 * DAY, today - 10 * DAY, False), (today, None, True)):
+        PlannedAction.objects.create(
+            practice=world.practice,
+            partner=partner,
+            text="Ask about the weekend",
+            planned_on=start,
+            window_start=start,
+            window_end=end,
+            client_paced=paced,
+            created_by=world.alice,
+        )
+    plan = plans.plan_start(client=client, by=world.alice, starts_on=today - 60 * DAY)
+    draft = plan.versions.get()
+    plans.version_update(
+        version=draft,
+        by=world.alice,
+        starts_on=draft.starts_on,
+        concerns="Low mood",
+        cadence_unit="weeks",
+        cadence_every=1,
+    )
+    for target in (today - 3 * DAY, today + 5 * DAY, today + 90 * DAY):
+        goal = GoalInput(
+            description="Something in her words", criterion="It happened", target_date=target
+        )
+        plans.goal_add(version=draft, by=world.alice, goal=goal)
+    plans.version_sign(version=draft, by=world.alice)
+    # Signed a month ago with weekly check-ins and none since: overdue.
+    PlanVersion.objects.filter(pk=draft.pk).update(signed_at=timezone.now() - 30 * DAY)
+
+
+def test_each_client_shows_phase_check_in_actions_and_goals(world, login):
+    busy(world, world.carol)
+    response = login(world.alice).get(URL)
+    [row] = response.context["rows"]
+    assert (row.phase, row.stage, row.check_in_state) == ("active", "middle", "overdue")
+    assert (row.actions_due, row.actions_waiting) == (1, 1)
+    assert (row.goals_past, row.goals_near) == (1, 1)
+    assert row.needs_attention
+    body = response.content.decode()
+    assert 'Active work <span class="muted">· Middle</span>' in body
+    assert "1 past target" in body and "1 near target" in body
+    assert "1 waiting on the client" in body
+
+
+def test_a_client_without_an_episode_or_plan_shows_nothing_to_chase(world, login):
+    [row] = login(world.alice).get(URL).context["rows"]
+    assert (row.phase, row.check_in_state, row.actions_due, row.goals_near) == ("", "", 0, 0)
+    assert not row.needs_attention
+
+
+def another_client(world, name):
+    client = Client.objects.create(practice=world.practice, given_name=name, family_name="Bulk")
+    TherapyRelationship.objects.create(
+        practice=world.practice,
+        client=client,
+        therapist=world.alice,
+        started_on=datetime.date(2026, 1, 1),
+    )
+    return client
+
+
+def test_filters_and_orders_from_the_query_string(world, login):
+    busy(world, world.carol)
+    another_client(world, "Zed")
+    alice = login(world.alice)
+
+    def names(query):
+        return [row.name for row in alice.get(URL, query).context["rows"]]
+
+    assert names({}) == ["Zed Bulk", "Carol Quill"]
+    assert names({"attention": "on"}) == ["Carol Quill"]
+    assert names({"stage": "middle"}) == ["Carol Quill"]
+    assert names({"stage": "none"}) == ["Zed Bulk"]
+    assert names({"q": "zed"}) == ["Zed Bulk"]
+    assert names({"sort": "attention"}) == ["Carol Quill", "Zed Bulk"]
+    assert names({"sort": "phase"}) == ["Zed Bulk", "Carol Quill"]
+
+
+def test_a_bad_filter_is_named_and_the_whole_caseload_shown(world, login):
+    another_client(world, "Zed")
+    response = login(world.alice).get(URL, {"sort": "shoe size", "stage": "middle"})
+    assert response.status_code == 200
+    assert len(response.context["rows"]) == 2
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_its_query_count_does_not_grow_with_a_busy_caseload(
+    world, login, django_assert_num_queries
+):
+    busy(world, world.carol)
+    alice = login(world.alice)
+    alice.get(URL)
+    with django_assert_num_queries(13) as small:
+        alice.get(URL)
+    for n in range(25):
+        busy(world, another_client(world, f"C{n:02d}"))
+    with django_assert_num_queries(len(small.captured_queries)):
+        response = alice.get(URL, {"sort": "attention"})
+    assert len(response.context["rows"]) == 26
+    assert all(row.check_in_state == "overdue" for row in response.context["rows"])
