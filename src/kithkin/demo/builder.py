@@ -171,7 +171,7 @@ def _create_demo(*, password: str) -> Practice:
         Person.objects.create(practice=practice, client=alexis, name=name, role=role, notes=notes)
     _alexis_world(practice, alexis, users["alice"], today)
     _alexis_home_map(practice, alexis, users["alexis"], today)
-    _weekly_sessions(practice, alexis, users["alice"], weeks=9, rng=rng)
+    _alexis_sessions(practice, alexis, users["alice"], today)
     alexis_episode(practice, alexis, users["alice"])
     alexis_assessment(practice, alexis, users["alice"])
     alexis_notes(practice, alexis, users["alice"])
@@ -353,6 +353,30 @@ def _alexis_home_map(practice, alexis, login, today) -> None:
     )
 
 
+def _alexis_sessions(practice, alexis, alice, today) -> None:
+    """Nine weekly sessions up to last week, one of them cancelled late, so eight attended (each
+    gets a signed note), and the next one booked for next week. None falls on the day the demo
+    is built, so what is past does not depend on the hour."""
+    first = _at_hour(today - datetime.timedelta(weeks=9), 11)
+    Session.objects.bulk_create(
+        Session(
+            practice=practice,
+            client=alexis,
+            therapist=alice,
+            starts_at=first + datetime.timedelta(weeks=week),
+            status=(
+                Session.Status.SCHEDULED
+                if week == 10
+                else Session.Status.LATE_CANCELLED
+                if week == 4
+                else Session.Status.ATTENDED
+            ),
+            modality="video" if week % 3 == 2 else "in_person",
+        )
+        for week in [*range(9), 10]
+    )
+
+
 def _weekly_sessions(practice, client, therapist, *, weeks: int, rng: random.Random) -> None:
     start = _at_hour(
         timezone.localdate() - datetime.timedelta(weeks=weeks), rng.choice([9, 11, 14, 16])
@@ -368,18 +392,19 @@ def _at_hour(day: datetime.date, hour: int) -> datetime.datetime:
 
 
 def _session(practice, client_id, therapist_id, starts_at, rng) -> Session:
+    # The status is drawn whether or not the session is past, so the demo does not depend on
+    # the hour it is built at: the same seed gives the same practice all day.
+    status = rng.choices(
+        [
+            Session.Status.ATTENDED,
+            Session.Status.CANCELLED,
+            Session.Status.LATE_CANCELLED,
+            Session.Status.NO_SHOW,
+        ],
+        weights=[85, 7, 4, 4],
+    )[0]
     if starts_at >= timezone.now():
         status = Session.Status.SCHEDULED
-    else:
-        status = rng.choices(
-            [
-                Session.Status.ATTENDED,
-                Session.Status.CANCELLED,
-                Session.Status.LATE_CANCELLED,
-                Session.Status.NO_SHOW,
-            ],
-            weights=[85, 7, 4, 4],
-        )[0]
     return Session(
         practice=practice,
         client_id=client_id,

@@ -160,3 +160,24 @@ def test_alexis_shared_one_map_from_home_which_alice_sees_beside_hers(db, client
     client.force_login(User.objects.get(username="alice"))
     body = client.get(f"/clients/{alexis.pk}/maps/{second.pk}/").content.decode()
     assert f"Made by Alexis at home, finished {home.finished_at:%-d %b %Y}" in body
+
+
+def test_a_session_later_today_does_not_change_the_sessions_after_it():
+    """The demo draws every session's status, past or future, so whether a session on the day
+    of the build is already over does not shift the random draws of all that follow."""
+    import datetime
+    import random
+
+    from django.utils import timezone
+
+    from kithkin.demo.builder import _session
+
+    now = timezone.now()
+    past, future = now - datetime.timedelta(hours=1), now + datetime.timedelta(hours=1)
+    earlier = now - datetime.timedelta(days=7)
+
+    def statuses(today_at):
+        rng = random.Random(7)
+        return [_session(None, 1, 1, when, rng).status for when in (today_at, *[earlier] * 20)]
+
+    assert statuses(past)[1:] == statuses(future)[1:]
