@@ -94,10 +94,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--client-id", type=int, required=True)
     parser.add_argument("--map-id", type=int, help="also the client's sphere map (bullseye) page")
+    parser.add_argument("--timeline-client-id", type=int, help="also this client's timeline")
     parser.add_argument("--username", default="alice")
     parser.add_argument("--repeat", type=int, default=100, help="in-process timed GETs per page")
     parser.add_argument(
-        "--profile", choices=["caseload", "client", "sphere_map"], help="print a cProfile report"
+        "--profile",
+        choices=["caseload", "client", "sphere_map", "timeline"],
+        help="print a cProfile report",
     )
     args = parser.parse_args()
 
@@ -120,6 +123,8 @@ def main() -> None:
     pages = {"caseload": "/caseload/", "client": f"/clients/{args.client_id}/"}
     if args.map_id:
         pages["sphere_map"] = f"/clients/{args.client_id}/maps/{args.map_id}/"
+    if args.timeline_client_id:
+        pages["timeline"] = f"/clients/{args.timeline_client_id}/timeline/"
 
     if args.profile:
         path = pages[args.profile]

@@ -40,6 +40,8 @@ ROWS = [
     ("client page p95", "server", page("client", "latency", "p95")),
     ("bullseye page (40 people) p50", "server", page("sphere_map", "latency", "p50")),
     ("bullseye page (40 people) p95", "server", page("sphere_map", "latency", "p95")),
+    ("timeline (300 sessions) p50", "server", page("timeline", "latency", "p50")),
+    ("timeline (300 sessions) p95", "server", page("timeline", "latency", "p95")),
     ("/healthz p50", "server", lambda r: r["ceiling"]["sequential"]["p50"]),
     ("caseload req/s, 8 connections", "server", lambda r: concurrent(r, "caseload")),
     ("client page req/s, 8 connections", "server", lambda r: concurrent(r, "client")),
