@@ -10,10 +10,14 @@ from datetime import UTC, datetime
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from kithkin.core.episodes import Phase, stage_of
 
 PLACEHOLDER = 987654321
+NOTHING = "—"
+NO_EPISODE = mark_safe('<span class="muted">No open episode</span>')
 
 
 @dataclass(frozen=True)
@@ -39,10 +43,25 @@ class CaseloadRow:
     actions_waiting: int = 0
     goals_near: int = 0
     goals_past: int = 0
+    # The same, as the table's cells: built here for the reason the dates are (see above).
+    phase_cell: str = NO_EPISODE
+    check_in_cell: str = NOTHING
+    actions_cell: str = NOTHING
+    goals_cell: str = NOTHING
 
     @property
     def needs_attention(self) -> bool:
         return bool(self.check_in_state or self.actions_due or self.goals_near or self.goals_past)
+
+
+def _counts(first: int, first_words: str, second: int, second_words: str) -> str:
+    """'2 due, 1 waiting on the client': the first count in bold, or a dash for none."""
+    parts = []
+    if first:
+        parts.append(format_html("<strong>{} {}</strong>", first, first_words))
+    if second:
+        parts.append(format_html("{} {}", second, second_words))
+    return mark_safe(", ".join(parts)) if parts else NOTHING  # noqa: S308 - parts are escaped
 
 
 def _dashboard(extra) -> dict:
@@ -62,12 +81,26 @@ def _dashboard(extra) -> dict:
             "phase_position": phase.position,
             "phase_text": phase.label,
             "stage": stage.value,
+            "phase_cell": format_html(
+                '{} <span class="muted">· {}</span>', phase.label, stage.value.capitalize()
+            ),
         }
     if extra.check_in is not None:
+        state = extra.check_in.due.state.value
         values |= {
-            "check_in_state": extra.check_in.due.state.value,
+            "check_in_state": state,
             "check_in_text": extra.check_in.phrase,
+            "check_in_cell": format_html(
+                '<strong class="status-{}">{}</strong>: {}',
+                state,
+                state.capitalize(),
+                extra.check_in.phrase,
+            ),
         }
+    values["actions_cell"] = _counts(
+        extra.actions_due, "due", extra.actions_waiting, "waiting on the client"
+    )
+    values["goals_cell"] = _counts(extra.goals_past, "past target", extra.goals_near, "near target")
     return values
 
 

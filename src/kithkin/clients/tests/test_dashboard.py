@@ -12,14 +12,16 @@ from kithkin.plans import services as plans
 from kithkin.plans.models import PlanVersion
 from kithkin.plans.services import GoalInput
 from kithkin.relationships.models import Episode, TherapyRelationship
+from kithkin.schedule.models import Session
 
 URL = reverse("caseload")
 DAY = datetime.timedelta(days=1)
 
 
-def busy(world, client):
-    """A client in active work with an overdue check-in, a partner action due and one waiting on
-    the client, and goals past and near their target dates."""
+def busy(world, client, unit="weeks"):
+    """A client in active work with an overdue check-in (weekly, or every session with two
+    attended since), a partner action due and one waiting on the client, and goals past and near
+    their target dates."""
     today = timezone.localdate()
     relationship = client.therapy_relationships.get()
     Episode.objects.create(
@@ -51,7 +53,7 @@ def busy(world, client):
         by=world.alice,
         starts_on=draft.starts_on,
         concerns="Low mood",
-        cadence_unit="weeks",
+        cadence_unit=unit,
         cadence_every=1,
     )
     for target in (today - 3 * DAY, today + 5 * DAY, today + 90 * DAY):
@@ -60,8 +62,16 @@ def busy(world, client):
         )
         plans.goal_add(version=draft, by=world.alice, goal=goal)
     plans.version_sign(version=draft, by=world.alice)
-    # Signed a month ago with weekly check-ins and none since: overdue.
+    # Signed a month ago with none since: overdue, by the weeks or by two sessions attended.
     PlanVersion.objects.filter(pk=draft.pk).update(signed_at=timezone.now() - 30 * DAY)
+    for days_ago in (20, 10, 40):  # the last one, before the signing, does not count
+        Session.objects.create(
+            practice=world.practice,
+            client=client,
+            therapist=world.alice,
+            starts_at=timezone.now() - days_ago * DAY,
+            status=Session.Status.ATTENDED,
+        )
 
 
 def test_each_client_shows_phase_check_in_actions_and_goals(world, login):
@@ -76,6 +86,7 @@ def test_each_client_shows_phase_check_in_actions_and_goals(world, login):
     assert 'Active work <span class="muted">· Middle</span>' in body
     assert "1 past target" in body and "1 near target" in body
     assert "1 waiting on the client" in body
+    assert '<strong class="status-overdue">Overdue</strong>' in body
 
 
 def test_a_client_without_an_episode_or_plan_shows_nothing_to_chase(world, login):
@@ -123,13 +134,13 @@ def test_a_bad_filter_is_named_and_the_whole_caseload_shown(world, login):
 def test_its_query_count_does_not_grow_with_a_busy_caseload(
     world, login, django_assert_num_queries
 ):
-    busy(world, world.carol)
+    busy(world, world.carol, unit="sessions")
     alice = login(world.alice)
     alice.get(URL)
     with django_assert_num_queries(13) as small:
         alice.get(URL)
     for n in range(25):
-        busy(world, another_client(world, f"C{n:02d}"))
+        busy(world, another_client(world, f"C{n:02d}"), unit=("weeks", "sessions")[n % 2])
     with django_assert_num_queries(len(small.captured_queries)):
         response = alice.get(URL, {"sort": "attention"})
     assert len(response.context["rows"]) == 26
