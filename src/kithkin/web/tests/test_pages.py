@@ -65,3 +65,24 @@ def test_pages_have_landmarks_and_a_skip_link(world, login):
     assert '<main id="main"' in body
     assert '<nav aria-label="Main">' in body
     assert '<html lang="en">' in body
+
+
+def test_an_error_message_is_announced_as_an_alert_and_a_success_politely(rf, world):
+    from django.contrib.messages import constants
+    from django.contrib.messages.storage.base import Message
+    from django.template.loader import render_to_string
+
+    request = rf.get("/")
+    request.user = world.alice
+    html = render_to_string(
+        "base.html",
+        {
+            "messages": [
+                Message(constants.ERROR, "Nothing was saved."),
+                Message(constants.SUCCESS, "Saved."),
+            ]
+        },
+        request=request,
+    )
+    assert '<p class="message message-error" role="alert">Nothing was saved.</p>' in html
+    assert '<p class="message message-success">Saved.</p>' in html
