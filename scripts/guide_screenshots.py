@@ -4,6 +4,7 @@ serve`, and drives Debian's headless Chromium with Playwright (no browser downlo
 docs/guide/img/*.png; commit them when the pages they show change.
 """
 
+import datetime
 import os
 import re
 import socket
@@ -49,6 +50,52 @@ def log_in(page, base: str, username: str) -> None:
     page.get_by_role("button", name="Log in").click()
 
 
+def crop(page, path: Path, top: str, bottom: str) -> None:
+    """A picture of the page from the top of ``top`` to the bottom of ``bottom`` (selectors), so a
+    long page is shown by the part the guide talks about."""
+    main = page.locator("main").bounding_box()
+    first = page.locator(top).first.bounding_box()
+    last = page.locator(bottom).last.bounding_box()
+    clip = {
+        "x": main["x"],
+        "y": max(0, first["y"] - 16),
+        "width": main["width"],
+        "height": last["y"] + last["height"] - first["y"] + 32,
+    }
+    page.screenshot(path=path, full_page=True, clip=clip)
+
+
+def journey(page, base: str) -> None:
+    """Alexis's timeline, plan and a signed note, and alice's week and caseload, for the pages on
+    the journey, sessions and notes, the treatment plan and the caseload."""
+    page.goto(f"{base}/caseload/")
+    page.locator("main").screenshot(path=OUT / "caseload.png")
+    page.get_by_role("link", name=re.compile("Alexis")).first.click()
+    record = page.url
+    page.get_by_role("link", name="Timeline: episodes, phases and sessions").click()
+    page.locator("article.episode").first.screenshot(path=OUT / "timeline.png")
+    page.goto(record)
+    page.get_by_role("link", name="Treatment plan").click()
+    crop(page, OUT / "treatment-plan.png", "h1", "ol.goals")
+    page.goto(record)
+    page.get_by_role("link", name="Sessions", exact=True).click()
+    # The week of the joint session with her mother, planned a fortnight ahead.
+    joint = page.locator("tr", has_text="Joint").first.locator("time").get_attribute("datetime")
+    year, week, _ = datetime.datetime.fromisoformat(joint).isocalendar()
+    attended = [
+        row.locator("a").get_attribute("href")
+        for row in page.locator("tr", has_text="Attended").all()
+    ]
+    # The signed note that has an addendum: the demo puts one on the sixth of eight notes.
+    for href in attended:
+        page.goto(f"{base}{href}note/")
+        if page.locator("article.addendum").count():
+            break
+    crop(page, OUT / "progress-note.png", "h1", "article.addendum")
+    page.goto(f"{base}/calendar/?week={year}-W{week:02d}")
+    page.locator("main").screenshot(path=OUT / "calendar.png")
+
+
 def shoot(base: str) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
@@ -60,6 +107,7 @@ def shoot(base: str) -> None:
         page.get_by_role("link", name=re.compile(r"\d")).first.click()  # the latest map
         page.locator(".bullseye svg").first.screenshot(path=OUT / "bullseye.png")
         page.screenshot(path=OUT / "therapist-map.png", full_page=False)
+        journey(page, base)
         log_in(page, base, "alexis")
         page.goto(f"{base}/portal/maps/")
         page.get_by_role("link", name="Look at this map").first.click()
