@@ -152,7 +152,7 @@ def move(page, phase: str):
     """Moves the open episode forward one phase, with the form on the timeline."""
     page.get_by_label("Move to").select_option(label=f"{phase} (next)")
     page.get_by_role("button", name="Move the episode").click()
-    expect(page.get_by_text(f"The episode is now in {phase.lower()}.")).to_be_visible()
+    expect(page.get_by_text(f"The episode moved to {phase.lower()}.")).to_be_visible()
     expect(
         page.get_by_role("heading", name=f"Episode 1 with Alice Example: {phase}")
     ).to_be_visible()

@@ -91,10 +91,7 @@ def _dashboard(extra) -> dict:
             "check_in_state": state,
             "check_in_text": extra.check_in.phrase,
             "check_in_cell": format_html(
-                '<strong class="status-{}">{}</strong>: {}',
-                state,
-                state.capitalize(),
-                extra.check_in.phrase,
+                '<strong class="status-{}">{}</strong>', state, extra.check_in.phrase.capitalize()
             ),
         }
     values["actions_cell"] = _counts(

@@ -79,10 +79,20 @@ def _replay(model, key: uuid.UUID | None, **belongs):
     return existing
 
 
+CLOSED_EPISODE = (
+    "This plan's episode is closed, so the plan stays as it was. Open a new episode on the "
+    "timeline to plan the work again."
+)
+
+
 def _locked_draft(version: PlanVersion) -> PlanVersion:
-    locked = PlanVersion.objects.select_for_update().select_related("plan").get(pk=version.pk)
+    locked = (
+        PlanVersion.objects.select_for_update().select_related("plan__episode").get(pk=version.pk)
+    )
     if locked.is_signed:
         raise SignedVersionError(locked)
+    if locked.plan.episode is not None and locked.plan.episode.phase == "closed":
+        raise PlanError(CLOSED_EPISODE)
     return locked
 
 
@@ -120,6 +130,10 @@ def plan_start(
         .order_by("-opened_on", "-pk")
         .first()
     )
+    if episode is None and Episode.objects.filter(relationship__client=client).exists():
+        # Episodes are kept for this client and all are closed: the work starts again with a
+        # new episode, as a session would.
+        raise PlanError(CLOSED_EPISODE)
     if episode is None and Plan.objects.filter(client=client, episode__isnull=True).exists():
         raise PlanError("This client already has a plan outside any episode. Revise it instead.")
     plan = Plan.objects.create(

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from kithkin.accounts.access import actor_for, client_for, record_for
 from kithkin.audit.request import client_ip
 from kithkin.core.access import Action, can
-from kithkin.core.episodes import Phase, TransitionRefused
+from kithkin.core.episodes import EndingType, Phase, TransitionRefused
 from kithkin.relationships import selectors, services
 from kithkin.relationships.forms import OpenEpisodeForm, TransitionForm
 from kithkin.relationships.models import Episode
@@ -76,7 +76,7 @@ def episode_transition(request, client_id: int, episode_id: int):
         except services.EpisodeError as refused:
             form.add_error(refused.field, str(refused))
         else:
-            messages.success(request, f"The episode is now in {Phase(moved.phase).label.lower()}.")
+            messages.success(request, _moved_message(moved))
             return redirect(reverse("client_timeline", args=[client.pk]) + "#now")
     return _page(request, client, transition_forms={episode.pk: form}, status=form_status(form))
 
@@ -129,3 +129,10 @@ def _page(request, client, *, open_form=None, transition_forms=None, status=200)
         "open_form": (open_form or OpenEpisodeForm()) if can_open or open_form else None,
     }
     return render(request, "relationships/timeline.html", context, status=status)
+
+
+def _moved_message(episode) -> str:
+    if episode.phase == Phase.CLOSED:
+        ending = EndingType(episode.ending_type).label.lower()
+        return f"The episode is closed ({ending})."
+    return f"The episode moved to {Phase(episode.phase).label.lower()}."

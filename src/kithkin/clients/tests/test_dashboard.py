@@ -86,7 +86,11 @@ def test_each_client_shows_phase_check_in_actions_and_goals(world, login):
     assert 'Active work <span class="muted">· Middle</span>' in body
     assert "1 past target" in body and "1 near target" in body
     assert "1 waiting on the client" in body
-    assert '<strong class="status-overdue">Overdue</strong>' in body
+    assert (
+        '<strong class="status-overdue">Check-in overdue: a session has gone by without it</strong>'
+        in body
+        or '<strong class="status-overdue">Check-in overdue since' in body
+    )
 
 
 def test_a_client_without_an_episode_or_plan_shows_nothing_to_chase(world, login):

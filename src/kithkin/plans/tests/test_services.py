@@ -13,6 +13,7 @@ from kithkin.plans import services
 from kithkin.plans.models import CheckIn, Goal, GoalPartner, GoalProgress, Plan, PlanVersion
 from kithkin.plans.services import Progress, SignedVersionError
 from kithkin.plans.tests.conftest import DAY, a_goal
+from kithkin.relationships.models import Episode
 
 
 def plan_events(world):
@@ -411,3 +412,25 @@ def test_the_database_keeps_one_draft_per_plan(world, draft):
 def test_the_database_refuses_an_inconsistent_version(world, draft, bad):
     with pytest.raises(IntegrityError), transaction.atomic():
         PlanVersion.objects.filter(pk=draft.pk).update(**bad)
+
+
+def test_a_closed_episodes_draft_can_no_longer_be_changed_or_signed(world, draft, episode, today):
+    services.goal_add(version=draft, by=world.alice, goal=a_goal(today))
+    Episode.objects.filter(pk=episode.pk).update(
+        phase="closed", closed_on=today, ending_type="client_ended"
+    )
+    with pytest.raises(PlanError, match="episode is closed"):
+        services.version_sign(version=draft, by=world.alice)
+    with pytest.raises(PlanError, match="episode is closed"):
+        services.goal_add(version=draft, by=world.alice, goal=a_goal(today))
+    draft.refresh_from_db()
+    assert draft.signed_at is None and draft.goals.count() == 1
+
+
+def test_after_every_episode_closed_a_new_plan_waits_for_a_new_episode(world, episode, today):
+    Episode.objects.filter(pk=episode.pk).update(
+        phase="closed", closed_on=today, ending_type="planned"
+    )
+    with pytest.raises(PlanError, match="Open a new episode"):
+        services.plan_start(client=world.carol, by=world.alice, starts_on=today)
+    assert not Plan.objects.exists()

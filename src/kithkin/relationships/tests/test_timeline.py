@@ -188,7 +188,7 @@ def test_moving_the_episode_redirects_to_the_timeline_and_records_the_move(world
     assert second.phase == "formulation"
     event = AuditEvent.objects.filter(action="episode.transition").get()
     assert event.actor_username == "alice" and event.client_id == world.carol.pk
-    assert "now in formulation" in login(world.alice).get(response.url).content.decode()
+    assert "The episode moved to formulation." in login(world.alice).get(response.url).content.decode()
 
 
 def test_a_refused_move_answers_422_with_the_reason_beside_the_field(world, login, journey):
@@ -304,3 +304,13 @@ def test_the_timeline_keeps_its_query_count_with_300_sessions_and_many_moves(
     with django_assert_num_queries(len(few.captured_queries)):
         response = alice.get(page(world.carol))
     assert response.context["timeline"].session_count == 300
+
+
+def test_closing_says_how_the_episode_ended():
+    from types import SimpleNamespace
+
+    from kithkin.relationships.views import _moved_message
+
+    closed = SimpleNamespace(phase="closed", ending_type="client_ended")
+    assert _moved_message(closed).startswith("The episode is closed (")
+    assert "closed" not in _moved_message(SimpleNamespace(phase="ending", ending_type=""))
