@@ -64,6 +64,10 @@ def _counts(first: int, first_words: str, second: int, second_words: str) -> str
     return mark_safe(", ".join(parts)) if parts else NOTHING  # noqa: S308 - parts are escaped
 
 
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _dashboard(extra) -> dict:
     if extra is None:
         return {}
@@ -91,7 +95,7 @@ def _dashboard(extra) -> dict:
             "check_in_state": state,
             "check_in_text": extra.check_in.phrase,
             "check_in_cell": format_html(
-                '<strong class="status-{}">{}</strong>', state, extra.check_in.phrase.capitalize()
+                '<strong class="status-{}">{}</strong>', state, _first_upper(extra.check_in.phrase)
             ),
         }
     values["actions_cell"] = _counts(

@@ -153,20 +153,20 @@ def _create_demo(*, password: str) -> Practice:
     # Seed 000: her mother (joint sessions), her roommate Diane (must not know she is
     # discussed), her employer (a partner without knowing it), her coworkers and supervisor.
     for name, role, notes in [
-        ("Her mother", "mother", "Also lives with depression; they have never talked about it."),
+        ("Mother", "mother", "Also lives with depression; they have never talked about it."),
         (
             "Diane",
             "roommate",
             "Alexis finds it hard to ask her to share cleaning, bills and shopping.",
         ),
         (
-            "Her employer",
+            "Employer",
             "employer",
             "Might give time off to visit her father, if Alexis agrees to ask.",
         ),
-        ("Her coworkers", "coworkers", "Communication at work is a daily strain."),
-        ("Her supervisor at work", "supervisor", ""),
-        ("Her father", "father, lives out of town", ""),
+        ("Coworkers", "coworkers", "Communication at work is a daily strain."),
+        ("Supervisor at work", "supervisor", ""),
+        ("Father", "father, lives out of town", ""),
     ]:
         Person.objects.create(practice=practice, client=alexis, name=name, role=role, notes=notes)
     _alexis_world(practice, alexis, users["alice"], today)
@@ -204,19 +204,19 @@ def _create_demo(*, password: str) -> Practice:
 
 # Seed 000's therapy partners: who they are to Alexis and how they take part in her plan.
 ALEXIS_PARTNERS = {
-    "Her mother": (["family", "parent_child"], "joint_sessions", True, False),
+    "Mother": (["family", "parent_child"], "joint_sessions", True, False),
     "Diane": (["friendship", "casual"], "unaware", True, False),
-    "Her employer": (["professional", "transactional"], "indirect", False, False),
-    "Her coworkers": (["professional"], "indirect", False, False),
+    "Employer": (["professional", "transactional"], "indirect", False, False),
+    "Coworkers": (["professional"], "indirect", False, False),
 }
 # Two maps three months apart (ring, ratings given): Diane sits close with few components (the
 # incongruence to explore), and her mother moves closer once they have talked.
 FIRST_MAP = {
-    "Her mother": (3, {"communication": 1, "commitment": 2, "emotional_support": 1, "respect": 1}),
+    "Mother": (3, {"communication": 1, "commitment": 2, "emotional_support": 1, "respect": 1}),
     "Diane": (2, {"communication": 1, "respect": 1, "quality_time": 1}),
-    "Her employer": (4, {"respect": 1}),
-    "Her coworkers": (4, {"communication": 1}),
-    "Her father": (
+    "Employer": (4, {"respect": 1}),
+    "Coworkers": (4, {"communication": 1}),
+    "Father": (
         2,
         {
             "safety": 2,
@@ -231,7 +231,7 @@ FIRST_MAP = {
 }
 SECOND_MAP = {
     **FIRST_MAP,
-    "Her mother": (
+    "Mother": (
         2,
         {
             "communication": 2,
@@ -263,7 +263,7 @@ def _alexis_world(practice, alexis, alice, today) -> None:
             knows_in_therapy=knows_therapy,
             knows_discussed=knows_discussed,
         )
-        if name == "Her mother":
+        if name == "Mother":
             PlannedAction.objects.create(
                 practice=practice,
                 partner=partner,
@@ -274,7 +274,7 @@ def _alexis_world(practice, alexis, alice, today) -> None:
                 client_paced=True,
                 created_by=alice,
             )
-        if name == "Her employer":
+        if name == "Employer":
             PlannedAction.objects.create(
                 practice=practice,
                 partner=partner,
@@ -285,7 +285,7 @@ def _alexis_world(practice, alexis, alice, today) -> None:
                 created_by=alice,
             )
     PersonKind.objects.create(
-        practice=practice, person=people["Her father"], kind="family", since=started
+        practice=practice, person=people["Father"], kind="family", since=started
     )
     for taken, layout in ((today - datetime.timedelta(days=91), FIRST_MAP), (today, SECOND_MAP)):
         sphere_map = SphereMap.objects.create(
@@ -314,11 +314,11 @@ def _alexis_world(practice, alexis, alice, today) -> None:
 # finished it: Diane in the middle with few components (her own question), her mother still at a
 # distance before their talk.
 HOME_MAP = {
-    "Her father": (1, ["family", "parent_child"], FIRST_MAP["Her father"][1]),
+    "Father": (1, ["family", "parent_child"], FIRST_MAP["Father"][1]),
     "Diane": (1, ["friendship", "platonic"], {"quality_time": 2, "respect": 1}),
-    "Her mother": (3, ["family", "parent_child"], FIRST_MAP["Her mother"][1]),
-    "Her supervisor at work": (4, ["professional"], {"respect": 1, "communication": 1}),
-    "Her coworkers": (5, ["professional", "acquaintance"], {}),
+    "Mother": (3, ["family", "parent_child"], FIRST_MAP["Mother"][1]),
+    "Supervisor at work": (4, ["professional"], {"respect": 1, "communication": 1}),
+    "Coworkers": (5, ["professional", "acquaintance"], {}),
 }
 HOME_REFLECTION = (
     "I put Diane right in the middle without thinking, then ticked only a couple of things for "

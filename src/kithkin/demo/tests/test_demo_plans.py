@@ -26,7 +26,7 @@ def test_alexis_has_a_signed_acknowledged_plan_with_three_goals_and_two_check_in
     today = timezone.localdate()
     goals = {g.number: g for g in current.goal_list}
     assert len(goals) == 3 and all(g.target_date > today for g in goals.values())
-    assert [p.name for p in goals[1].people] == ["Her mother"]
+    assert [p.name for p in goals[1].people] == ["Mother"]
     # Diane must not know she is discussed: her goal involves nobody.
     assert goals[2].people == [] and "Diane" in goals[2].description
     assert {p.role for p in goals[3].people} == {"employer", "supervisor"}

@@ -188,7 +188,9 @@ def test_moving_the_episode_redirects_to_the_timeline_and_records_the_move(world
     assert second.phase == "formulation"
     event = AuditEvent.objects.filter(action="episode.transition").get()
     assert event.actor_username == "alice" and event.client_id == world.carol.pk
-    assert "The episode moved to formulation." in login(world.alice).get(response.url).content.decode()
+    assert (
+        "The episode moved to formulation." in login(world.alice).get(response.url).content.decode()
+    )
 
 
 def test_a_refused_move_answers_422_with_the_reason_beside_the_field(world, login, journey):
