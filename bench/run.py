@@ -586,6 +586,10 @@ def judge(pages: dict, built: dict) -> list[dict]:
         checks.insert(
             2, (f"bullseye page ({MAP_PEOPLE} people) p95 <= 30 ms", latency, "ms", limit)
         )
+    if "timeline" in pages:
+        latency = pages["timeline"]["latency"]["p95"]
+        limit = TARGETS["timeline_p95_ms"]
+        checks.insert(3, ("timeline (300 sessions) p95 <= 50 ms", latency, "ms", limit))
     return [
         {"target": label, "value": value, "unit": unit, "verdict": verdict(value <= limit)}
         for label, value, unit, limit in checks

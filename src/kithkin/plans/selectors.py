@@ -252,6 +252,14 @@ def check_ins_due(*, actor: Actor, today: datetime.date | None = None) -> list[D
         )
         .filter(signed_at__isnull=False)
         .select_related("client")
+        # Names only: a full client row would decrypt every address on the caseload.
+        .only(
+            "client_id",
+            "created_at",
+            "client__given_name",
+            "client__family_name",
+            "client__preferred_name",
+        )
         .order_by("client_id", "-created_at", "-pk")
     )
     current = {}

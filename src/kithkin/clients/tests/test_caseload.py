@@ -88,3 +88,13 @@ def test_its_query_count_does_not_grow_with_the_caseload(world, login, django_as
     with django_assert_num_queries(len(small.captured_queries)):
         response = alice.get(URL)
     assert len(response.context["rows"]) == 41
+
+
+def test_names_and_pronouns_are_escaped_on_the_caseload(world, login):
+    Client.objects.filter(pk=world.carol.pk).update(
+        given_name="<script>alert(1)</script>", pronouns="<b>she</b>"
+    )
+    body = login(world.alice).get(URL).content.decode()
+    assert "<script>alert(1)</script>" not in body and "<b>she</b>" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Quill" in body
+    assert "(&lt;b&gt;she&lt;/b&gt;)" in body
