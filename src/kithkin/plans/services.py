@@ -86,12 +86,13 @@ CLOSED_EPISODE = (
 
 
 def _locked_draft(version: PlanVersion) -> PlanVersion:
-    locked = (
-        PlanVersion.objects.select_for_update().select_related("plan__episode").get(pk=version.pk)
-    )
+    # The episode is read apart: PostgreSQL refuses FOR UPDATE over the nullable side of the
+    # outer join that select_related("plan__episode") would make.
+    locked = PlanVersion.objects.select_for_update().select_related("plan").get(pk=version.pk)
     if locked.is_signed:
         raise SignedVersionError(locked)
-    if locked.plan.episode is not None and locked.plan.episode.phase == "closed":
+    episode_id = locked.plan.episode_id
+    if episode_id and Episode.objects.filter(pk=episode_id, phase="closed").exists():
         raise PlanError(CLOSED_EPISODE)
     return locked
 
