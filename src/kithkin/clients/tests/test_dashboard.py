@@ -148,3 +148,24 @@ def test_its_query_count_does_not_grow_with_a_busy_caseload(
         response = alice.get(URL, {"sort": "attention"})
     assert len(response.context["rows"]) == 26
     assert all(row.check_in_state == "overdue" for row in response.context["rows"])
+
+
+def test_a_check_in_shows_for_a_client_without_an_episode(world, login):
+    """Plans may exist outside any episode (clients from before episodes were kept)."""
+    today = timezone.localdate()
+    plan = plans.plan_start(client=world.carol, by=world.alice, starts_on=today - 60 * DAY)
+    draft = plan.versions.get()
+    plans.version_update(
+        version=draft,
+        by=world.alice,
+        starts_on=draft.starts_on,
+        concerns="Low mood",
+        cadence_unit="weeks",
+        cadence_every=1,
+    )
+    goal = GoalInput(description="In her words", criterion="It happened", target_date=today)
+    plans.goal_add(version=draft, by=world.alice, goal=goal)
+    plans.version_sign(version=draft, by=world.alice)
+    PlanVersion.objects.filter(pk=draft.pk).update(signed_at=timezone.now() - 30 * DAY)
+    [row] = login(world.alice).get(URL).context["rows"]
+    assert (row.phase, row.check_in_state, row.goals_near) == ("", "overdue", 1)
