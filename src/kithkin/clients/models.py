@@ -5,6 +5,11 @@ from kithkin.crypto.fields import EncryptedTextField
 from kithkin.practices.models import PracticeScoped
 
 
+def display_name(*, given_name: str, family_name: str, preferred_name: str = "") -> str:
+    """How the client is named on every screen: as they wish to be addressed."""
+    return f"{preferred_name or given_name} {family_name}"
+
+
 class Client(PracticeScoped):
     """Someone in therapy with the practice: identity and contact, as they wish to be addressed."""
 
@@ -35,7 +40,11 @@ class Client(PracticeScoped):
 
     @property
     def display_name(self) -> str:
-        return f"{self.preferred_name or self.given_name} {self.family_name}"
+        return display_name(
+            given_name=self.given_name,
+            family_name=self.family_name,
+            preferred_name=self.preferred_name,
+        )
 
 
 class Person(PracticeScoped):

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from kithkin.clients.models import display_name
 from kithkin.core.episodes import Phase, stage_of
 
 PLACEHOLDER = 987654321
@@ -137,7 +138,11 @@ def caseload_rows(clients, attention=None) -> list[CaseloadRow]:
             CaseloadRow(
                 client_id=c["pk"],
                 url=link.replace(str(PLACEHOLDER), str(c["pk"])),
-                name=f"{c['preferred_name'] or c['given_name']} {c['family_name']}",
+                name=display_name(
+                    given_name=c["given_name"],
+                    family_name=c["family_name"],
+                    preferred_name=c["preferred_name"],
+                ),
                 pronouns=c["pronouns"],
                 last_session=last,
                 last_iso=last.isoformat() if last else "",

@@ -13,8 +13,8 @@ from kithkin.core.episodes import Phase
 from kithkin.core.partners import ActionStatus, action_status
 from kithkin.core.plans import NEAR_DAYS, TargetFlag, target_flag
 from kithkin.partners.models import PlannedAction
-from kithkin.plans.models import Goal, Plan
-from kithkin.plans.selectors import check_ins_due, latest_signed_versions
+from kithkin.plans.models import Goal
+from kithkin.plans.selectors import check_ins_due, plans_in_use
 from kithkin.relationships.models import Episode, TherapyRelationship
 from kithkin.schedule.models import Session
 
@@ -100,26 +100,26 @@ class Attention:
 
 def attention(*, actor: Actor, client_ids: list[int], today) -> dict[int, Attention]:
     """The dashboard's extra columns for the caseload's clients, in a number of queries that does
-    not grow with the caseload: the open episodes, the open partner actions, the check-ins (see
-    plans.selectors.check_ins_due), and the goals near their target (two)."""
+    not grow with the caseload: the open episodes, the open partner actions, the plans in use and
+    their check-ins (see plans.selectors.check_ins_due), and the goals near their target."""
     therapist_ids = {actor.user_id}
     if actor.role is Role.SUPERVISOR:
         therapist_ids |= actor.supervisee_ids
     found: dict[int, dict] = defaultdict(dict)
-    # The caseload as a subquery, not 200 ids: building and sending a long IN list cost more
-    # than the queries themselves.
-    caseload = TherapyRelationship.objects.filter(
-        therapist_id__in=therapist_ids, ended_on__isnull=True
-    ).values("client_id")
     for client_id, phase in Episode.objects.filter(
-        relationship__client_id__in=caseload,
         relationship__therapist_id__in=therapist_ids,
+        relationship__ended_on__isnull=True,
         closed_on__isnull=True,
     ).values_list("relationship__client_id", "phase"):
         # Two open episodes (two treating therapists): show the one further along.
         current = found[client_id].get("phase")
         if current is None or Phase(phase).position > Phase(current).position:
             found[client_id]["phase"] = phase
+    # The caseload as a subquery, not 200 ids: building and sending a long IN list cost more
+    # than the query itself.
+    caseload = TherapyRelationship.objects.filter(
+        therapist_id__in=therapist_ids, ended_on__isnull=True
+    ).values("client_id")
     actions = PlannedAction.objects.filter(
         partner__person__client_id__in=caseload, done_on__isnull=True, window_start__lte=today
     ).values_list("partner__person__client_id", "window_start", "window_end", "client_paced")
@@ -130,19 +130,23 @@ def attention(*, actor: Actor, client_ids: list[int], today) -> dict[int, Attent
         key = "actions_waiting" if status is ActionStatus.WAITING_ON_CLIENT else "actions_due"
         if status in (ActionStatus.DUE, ActionStatus.OVERDUE, ActionStatus.WAITING_ON_CLIENT):
             found[client_id][key] = found[client_id].get(key, 0) + 1
-    for due in check_ins_due(actor=actor, today=today):
-        found[due.client.pk]["check_in"] = due
-    plans = Plan.objects.filter(client_id__in=caseload).exclude(episode__phase="closed")
-    latest = latest_signed_versions(plans.values_list("pk", flat=True))
+    plans = plans_in_use(actor=actor)
+    for due in check_ins_due(actor=actor, today=today, plans=plans):
+        found[due.client_id]["check_in"] = due
+    # The goals of the version in use only: an earlier version's goals were revised away. The
+    # caseload as a subquery again; the few goals of other versions are dropped here.
+    client_of_version = {plan.version_id: plan.client_id for plan in plans}
     goals = Goal.objects.filter(
-        version_id__in=[version["pk"] for version in latest.values()],
+        version__plan__client_id__in=caseload,
+        version__signed_at__isnull=False,
         target_date__lte=today + datetime.timedelta(days=NEAR_DAYS),
-    ).values_list("version__plan__client_id", "target_date", "lifecycle", "achievement")
-    for client_id, target_date, lifecycle, achievement in goals:
+    ).values_list("version_id", "target_date", "lifecycle", "achievement")
+    for version_id, target_date, lifecycle, achievement in goals:
         flag = target_flag(
             target_date=target_date, lifecycle=lifecycle, achievement=achievement, today=today
         )
-        if flag is not None:
+        if flag is not None and version_id in client_of_version:
+            client_id = client_of_version[version_id]
             key = "goals_past" if flag is TargetFlag.PAST else "goals_near"
             found[client_id][key] = found[client_id].get(key, 0) + 1
     return {pk: Attention(**found.get(pk, {})) for pk in client_ids}

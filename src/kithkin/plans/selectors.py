@@ -5,10 +5,10 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Max, Prefetch
+from django.db.models import FilteredRelation, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
-from kithkin.clients.models import Person
+from kithkin.clients.models import Person, display_name
 from kithkin.core.access import Actor, Role
 from kithkin.core.plans import (
     Cadence,
@@ -217,86 +217,108 @@ def check_ins_of_version(version: PlanVersion) -> list[CheckIn]:
 
 
 @dataclass(frozen=True)
+class PlanInUse:
+    """The plan a client's care follows now, as plain values: the newest plan outside a closed
+    episode, with its latest signed version."""
+
+    plan_id: int
+    client_id: int
+    client_name: str
+    version_id: int
+    version_number: int
+    cadence: Cadence
+    since: datetime.date  # the last check-in, or the day the version was signed
+
+
+@dataclass(frozen=True)
 class DueCheckIn:
-    plan: Plan
-    client: object
+    client_id: int
+    client_name: str
     version_number: int
     cadence: Cadence
     due: CheckInDue
     phrase: str
 
 
-def latest_signed_versions(plan_ids) -> dict[int, dict]:
-    """Each plan's latest signed version (number, cadence, signing), by plan id: one query.
-
-    Every signed version of the plans is read and the latest kept here: a correlated subquery
-    per plan cost PostgreSQL about 15 ms on a 200-client caseload, where a plan has a version
-    or two."""
-    latest: dict[int, dict] = {}
-    for row in PlanVersion.objects.filter(plan_id__in=plan_ids, signed_at__isnull=False).values(
-        "pk", "plan_id", "number", "cadence_unit", "cadence_every", "signed_at"
-    ):
-        if row["plan_id"] not in latest or row["number"] > latest[row["plan_id"]]["number"]:
-            latest[row["plan_id"]] = row
-    return latest
-
-
-def check_ins_due(*, actor: Actor, today: datetime.date | None = None) -> list[DueCheckIn]:
-    """Check-ins due or overdue for the clinician's clients (and a supervisor's supervisees'),
-    overdue first: four queries whatever the caseload (three without a cadence in sessions)."""
-    today = today or timezone.localdate()
+def plans_in_use(*, actor: Actor) -> list[PlanInUse]:
+    """The plans in use for the clinician's clients (and a supervisor's supervisees'): one query
+    whatever the caseload, as plain rows (the dashboard and the worklist are the busiest pages
+    of the day; model instances and 200-id IN lists cost them more than the queries did)."""
     therapist_ids = {actor.user_id}
     if actor.role is Role.SUPERVISOR:
         therapist_ids |= actor.supervisee_ids
     clients = TherapyRelationship.objects.filter(
         therapist_id__in=therapist_ids, ended_on__isnull=True
     ).values("client_id")
-    plans = list(
+    last_check_in = CheckIn.objects.filter(plan=OuterRef("pk")).order_by("-held_on")
+    rows = (
         Plan.objects.filter(practice_id=actor.practice_id, client_id__in=clients)
         .exclude(episode__phase="closed")
-        .select_related("client")
-        # Names only: a full client row would decrypt every address on the caseload.
-        .only(
+        # Every signed version beside its plan (a left join: a plan still in its first draft
+        # has a row too, and stands for its client with no check-in due).
+        .annotate(
+            signed=FilteredRelation("versions", condition=Q(versions__signed_at__isnull=False)),
+            last_check_in=Subquery(last_check_in.values("held_on")[:1]),
+        )
+        .order_by("client_id", "-created_at", "-pk", "-signed__number")
+        # Names only: the whole client row would decrypt every address on the caseload.
+        .values_list(
+            "pk",
             "client_id",
-            "created_at",
             "client__given_name",
             "client__family_name",
             "client__preferred_name",
+            "last_check_in",
+            "signed__pk",
+            "signed__number",
+            "signed__cadence_unit",
+            "signed__cadence_every",
+            "signed__signed_at",
         )
-        .order_by("client_id", "-created_at", "-pk")
     )
-    current = {}
-    for plan in plans:
-        current.setdefault(plan.client_id, plan)  # the newest plan in use, per client
-    versions = latest_signed_versions([plan.pk for plan in current.values()])
-    current = {c: plan for c, plan in current.items() if plan.pk in versions}
-    if not current:
-        return []
-    last_check_ins = dict(
-        CheckIn.objects.filter(plan_id__in=[plan.pk for plan in current.values()])
-        .values("plan_id")
-        .annotate(last=Max("held_on"))
-        .values_list("plan_id", "last")
-        .order_by()
-    )
-    for plan in current.values():
-        version = versions[plan.pk]
-        plan.signed_at = version["signed_at"]
-        plan.version_number = version["number"]
-        plan.cadence_unit = version["cadence_unit"]
-        plan.cadence_every = version["cadence_every"]
-        plan.last_check_in = last_check_ins.get(plan.pk)
-    since = {
-        plan.client_id: plan.last_check_in or timezone.localdate(plan.signed_at)
-        for plan in current.values()
-    }
+    found = {}
+    for row in rows:
+        client_id = row[1]
+        if client_id in found:  # an older plan, or an earlier version of the plan in use
+            continue
+        found[client_id] = None
+        (plan_id, _, given, family, preferred, last, version_id, number, unit, every, signed_at) = (
+            row
+        )
+        if version_id is None:
+            continue
+        found[client_id] = PlanInUse(
+            plan_id=plan_id,
+            client_id=client_id,
+            client_name=display_name(
+                given_name=given, family_name=family, preferred_name=preferred
+            ),
+            version_id=version_id,
+            version_number=number,
+            cadence=Cadence(unit, every),
+            since=last or timezone.localdate(signed_at),
+        )
+    return [plan for plan in found.values() if plan is not None]
+
+
+def check_ins_due(
+    *,
+    actor: Actor,
+    today: datetime.date | None = None,
+    plans: list[PlanInUse] | None = None,
+) -> list[DueCheckIn]:
+    """Check-ins due or overdue for the clinician's clients (and a supervisor's supervisees'),
+    overdue first: three queries whatever the caseload (two without a cadence in sessions, none
+    more when the caller has read ``plans_in_use`` already)."""
+    today = today or timezone.localdate()
+    plans = plans_in_use(actor=actor) if plans is None else plans
     # One range over all the clients, counted here: a 200-term OR of (client, since) pairs cost
     # the ORM about 40 ms to build on a full caseload, and these rows are a few thousand at most.
     # Only a cadence in sessions needs the sessions attended since.
     after = {
-        plan.client_id: _day_after(since[plan.client_id])
-        for plan in current.values()
-        if plan.cadence_unit == CadenceUnit.SESSIONS
+        plan.client_id: _day_after(plan.since)
+        for plan in plans
+        if plan.cadence.unit == CadenceUnit.SESSIONS
     }
     attended = defaultdict(int)
     if after:
@@ -308,27 +330,26 @@ def check_ins_due(*, actor: Actor, today: datetime.date | None = None) -> list[D
             if starts_at >= after[client_id]:
                 attended[client_id] += 1
     rows = []
-    for plan in current.values():
-        cadence = Cadence(plan.cadence_unit, plan.cadence_every)
+    for plan in plans:
         due = next_check_in(
-            cadence=cadence,
-            since=since[plan.client_id],
+            cadence=plan.cadence,
+            since=plan.since,
             attended_since=attended[plan.client_id],
             today=today,
         )
         if due.is_pending:
             rows.append(
                 DueCheckIn(
-                    plan=plan,
-                    client=plan.client,
+                    client_id=plan.client_id,
+                    client_name=plan.client_name,
                     version_number=plan.version_number,
-                    cadence=cadence,
+                    cadence=plan.cadence,
                     due=due,
                     phrase=due_phrase(due, today=today),
                 )
             )
     order = {DueState.OVERDUE: 0, DueState.DUE: 1}
-    rows.sort(key=lambda r: (order[r.due.state], r.due.due_on or today, r.client.family_name))
+    rows.sort(key=lambda r: (order[r.due.state], r.due.due_on or today, r.client_name))
     return rows
 
 

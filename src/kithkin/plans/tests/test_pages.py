@@ -314,8 +314,10 @@ def test_the_worklist_shows_overdue_check_ins(world, login, signed):
     PlanVersion.objects.filter(pk=signed.pk).update(signed_at=signed.signed_at - 40 * DAY)
     response = login(world.alice).get(reverse("worklist"))
     [row] = response.context["check_ins"]
-    assert (row.client, row.due.state) == (world.carol, "overdue")
-    assert "check-in overdue since" in response.content.decode()
+    assert (row.client_id, row.due.state) == (world.carol.pk, "overdue")
+    body = response.content.decode()
+    assert "check-in overdue since" in body
+    assert world.carol.display_name in body
     assert login(world.bob).get(reverse("worklist")).context["check_ins"] == []
     assert len(login(world.sam).get(reverse("worklist")).context["check_ins"]) == 1
 
