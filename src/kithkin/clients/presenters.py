@@ -73,6 +73,11 @@ class CaseloadRow:
         )
 
     @property
+    def tr(self) -> str:
+        marked = ' class="needs-attention"' if self.needs_attention else ""
+        return f"<tr{marked}>{self.html}</tr>"
+
+    @property
     def needs_attention(self) -> bool:
         return bool(self.check_in_state or self.actions_due or self.goals_near or self.goals_past)
 
@@ -179,3 +184,8 @@ def filter_rows(rows, *, q="", stage="", attention=False, sort="", **_) -> list[
     ]
     key = SORTS.get(sort or "name")
     return sorted(kept, key=key) if key else kept
+
+
+def table_body(rows) -> str:
+    """The table's rows, joined here: the template's loop over 200 rows cost 3 to 4 ms."""
+    return mark_safe("\n".join(row.tr for row in rows))  # noqa: S308 - each row escapes its text

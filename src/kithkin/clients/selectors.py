@@ -107,21 +107,18 @@ def attention(*, actor: Actor, client_ids: list[int], today) -> dict[int, Attent
         therapist_ids |= actor.supervisee_ids
     found: dict[int, dict] = defaultdict(dict)
     for client_id, phase in Episode.objects.filter(
+        relationship__client_id__in_ids=client_ids,
         relationship__therapist_id__in=therapist_ids,
-        relationship__ended_on__isnull=True,
         closed_on__isnull=True,
     ).values_list("relationship__client_id", "phase"):
         # Two open episodes (two treating therapists): show the one further along.
         current = found[client_id].get("phase")
         if current is None or Phase(phase).position > Phase(current).position:
             found[client_id]["phase"] = phase
-    # The caseload as a subquery, not 200 ids: building and sending a long IN list cost more
-    # than the query itself.
-    caseload = TherapyRelationship.objects.filter(
-        therapist_id__in=therapist_ids, ended_on__isnull=True
-    ).values("client_id")
     actions = PlannedAction.objects.filter(
-        partner__person__client_id__in=caseload, done_on__isnull=True, window_start__lte=today
+        partner__person__client_id__in_ids=client_ids,
+        done_on__isnull=True,
+        window_start__lte=today,
     ).values_list("partner__person__client_id", "window_start", "window_end", "client_paced")
     for client_id, start, end, client_paced in actions:
         status = action_status(
@@ -130,22 +127,20 @@ def attention(*, actor: Actor, client_ids: list[int], today) -> dict[int, Attent
         key = "actions_waiting" if status is ActionStatus.WAITING_ON_CLIENT else "actions_due"
         if status in (ActionStatus.DUE, ActionStatus.OVERDUE, ActionStatus.WAITING_ON_CLIENT):
             found[client_id][key] = found[client_id].get(key, 0) + 1
-    plans = plans_in_use(actor=actor)
+    plans = plans_in_use(actor=actor, client_ids=client_ids)
     for due in check_ins_due(actor=actor, today=today, plans=plans):
         found[due.client_id]["check_in"] = due
-    # The goals of the version in use only: an earlier version's goals were revised away. The
-    # caseload as a subquery again; the few goals of other versions are dropped here.
+    # The goals of the version in use only: an earlier version's goals were revised away.
     client_of_version = {plan.version_id: plan.client_id for plan in plans}
     goals = Goal.objects.filter(
-        version__plan__client_id__in=caseload,
-        version__signed_at__isnull=False,
+        version_id__in_ids=list(client_of_version),
         target_date__lte=today + datetime.timedelta(days=NEAR_DAYS),
     ).values_list("version_id", "target_date", "lifecycle", "achievement")
     for version_id, target_date, lifecycle, achievement in goals:
         flag = target_flag(
             target_date=target_date, lifecycle=lifecycle, achievement=achievement, today=today
         )
-        if flag is not None and version_id in client_of_version:
+        if flag is not None:
             client_id = client_of_version[version_id]
             key = "goals_past" if flag is TargetFlag.PAST else "goals_near"
             found[client_id][key] = found[client_id].get(key, 0) + 1

@@ -8,7 +8,7 @@ from kithkin.audit.request import client_ip
 from kithkin.audit.selectors import record_access_log
 from kithkin.clients import selectors, services
 from kithkin.clients.forms import CaseloadFilter, ClientForm
-from kithkin.clients.presenters import caseload_rows, filter_rows
+from kithkin.clients.presenters import caseload_rows, filter_rows, table_body
 from kithkin.core.access import Action
 from kithkin.web.forms import form_status
 
@@ -26,7 +26,12 @@ def caseload(request):
     filters = CaseloadFilter(request.GET or None)
     chosen = filters.cleaned_data if filters.is_valid() else {}
     shown = filter_rows(rows, **chosen)
-    context = {"rows": shown, "total": len(rows), "filters": filters}
+    context = {
+        "rows": shown,
+        "table_body": table_body(shown),
+        "total": len(rows),
+        "filters": filters,
+    }
     return render(request, "clients/caseload.html", context)
 
 

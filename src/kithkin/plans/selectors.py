@@ -5,7 +5,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import FilteredRelation, OuterRef, Prefetch, Q, Subquery
+from django.db.models import FilteredRelation, Max, Prefetch, Q
 from django.utils import timezone
 
 from kithkin.clients.models import Person, display_name
@@ -240,25 +240,32 @@ class DueCheckIn:
     phrase: str
 
 
-def plans_in_use(*, actor: Actor) -> list[PlanInUse]:
-    """The plans in use for the clinician's clients (and a supervisor's supervisees'): one query
-    whatever the caseload, as plain rows (the dashboard and the worklist are the busiest pages
-    of the day; model instances and 200-id IN lists cost them more than the queries did)."""
+def caseload_ids(actor: Actor) -> list[int]:
+    """The clients the clinician treats (and a supervisor's supervisees treat): one query."""
     therapist_ids = {actor.user_id}
     if actor.role is Role.SUPERVISOR:
         therapist_ids |= actor.supervisee_ids
-    clients = TherapyRelationship.objects.filter(
-        therapist_id__in=therapist_ids, ended_on__isnull=True
-    ).values("client_id")
-    last_check_in = CheckIn.objects.filter(plan=OuterRef("pk")).order_by("-held_on")
+    return list(
+        TherapyRelationship.objects.filter(
+            therapist_id__in=therapist_ids, ended_on__isnull=True
+        ).values_list("client_id", flat=True)
+    )
+
+
+def plans_in_use(*, actor: Actor, client_ids: list[int] | None = None) -> list[PlanInUse]:
+    """The plans in use for these clients (by default the clinician's caseload): one query
+    whatever the caseload (two to find the caseload first), as plain rows: the dashboard and
+    the worklist are the busiest pages of the day, and model instances cost them more than the
+    queries did."""
+    client_ids = caseload_ids(actor) if client_ids is None else client_ids
     rows = (
-        Plan.objects.filter(practice_id=actor.practice_id, client_id__in=clients)
+        Plan.objects.filter(practice_id=actor.practice_id, client_id__in_ids=client_ids)
         .exclude(episode__phase="closed")
         # Every signed version beside its plan (a left join: a plan still in its first draft
         # has a row too, and stands for its client with no check-in due).
         .annotate(
             signed=FilteredRelation("versions", condition=Q(versions__signed_at__isnull=False)),
-            last_check_in=Subquery(last_check_in.values("held_on")[:1]),
+            last_check_in=Max("check_ins__held_on"),
         )
         .order_by("client_id", "-created_at", "-pk", "-signed__number")
         # Names only: the whole client row would decrypt every address on the caseload.
@@ -268,12 +275,12 @@ def plans_in_use(*, actor: Actor) -> list[PlanInUse]:
             "client__given_name",
             "client__family_name",
             "client__preferred_name",
-            "last_check_in",
             "signed__pk",
             "signed__number",
             "signed__cadence_unit",
             "signed__cadence_every",
             "signed__signed_at",
+            "last_check_in",
         )
     )
     found = {}
@@ -282,7 +289,7 @@ def plans_in_use(*, actor: Actor) -> list[PlanInUse]:
         if client_id in found:  # an older plan, or an earlier version of the plan in use
             continue
         found[client_id] = None
-        (plan_id, _, given, family, preferred, last, version_id, number, unit, every, signed_at) = (
+        (plan_id, _, given, family, preferred, version_id, number, unit, every, signed_at, last) = (
             row
         )
         if version_id is None:
@@ -324,7 +331,7 @@ def check_ins_due(
     if after:
         for client_id, starts_at in Session.objects.filter(
             status=Session.Status.ATTENDED,
-            client_id__in=list(after),
+            client_id__in_ids=list(after),
             starts_at__gte=min(after.values()),
         ).values_list("client_id", "starts_at"):
             if starts_at >= after[client_id]:
