@@ -316,3 +316,18 @@ def test_closing_says_how_the_episode_ended():
     closed = SimpleNamespace(phase="closed", ending_type="client_ended")
     assert _moved_message(closed).startswith("The episode is closed (")
     assert "closed" not in _moved_message(SimpleNamespace(phase="ending", ending_type=""))
+
+
+def test_the_timeline_escapes_what_people_wrote_and_keeps_their_line_breaks(world, login, journey):
+    history(
+        world,
+        journey["second"],
+        (datetime.date(2026, 2, 2), "assessment", "reaching_out", "<script>x()</script>\nMum", ""),
+    )
+    world.alice.first_name = "<b>Alice</b>"
+    world.alice.save()
+    body = login(world.alice).get(page(world.carol)).content.decode()
+    assert "<script>x()</script>" not in body
+    assert "&lt;script&gt;x()&lt;/script&gt;<br>Mum" in body
+    assert "by &lt;b&gt;Alice&lt;/b&gt; Example" in body
+    assert "<b>Alice</b>" not in body
