@@ -15,17 +15,16 @@ from kithkin.core.plans import NEAR_DAYS, TargetFlag, target_flag
 from kithkin.partners.models import PlannedAction
 from kithkin.plans.models import Goal
 from kithkin.plans.selectors import check_ins_due, plans_in_use
-from kithkin.relationships.models import Episode, TherapyRelationship
+from kithkin.relationships.models import Episode
 from kithkin.schedule.models import Session
 
 
-def caseload(*, actor: Actor):
-    """The clients a clinician treats, or supervises through a supervisee, with their last and
-    next sessions. Two correlated subqueries ride the (client, starts_at) index."""
+def caseload(*, actor: Actor, client_ids: list[int]):
+    """The clients a clinician treats, or supervises through a supervisee (``client_ids``, from
+    plans.selectors.caseload_ids), with their last and next sessions. Two correlated subqueries
+    ride the (client, starts_at) index. The ids come as one parameter: as a subquery over the
+    therapy relationships, PostgreSQL read all 10,000 of them (3.2 ms against 1.5)."""
     now = timezone.now()
-    therapist_ids = {actor.user_id}
-    if actor.role is Role.SUPERVISOR:
-        therapist_ids |= actor.supervisee_ids
     sessions = Session.objects.filter(client=OuterRef("pk"))
     last_session = sessions.filter(starts_at__lt=now, status=Session.Status.ATTENDED).order_by(
         "-starts_at"
@@ -35,11 +34,7 @@ def caseload(*, actor: Actor):
     )
     return (
         Client.objects.for_practice(actor.practice_id)
-        .filter(
-            pk__in=TherapyRelationship.objects.filter(
-                therapist_id__in=therapist_ids, ended_on__isnull=True
-            ).values("client_id")
-        )
+        .filter(pk__in_ids=client_ids)
         .annotate(
             last_session_at=Subquery(last_session.values("starts_at")[:1]),
             next_session_at=Subquery(next_session.values("starts_at")[:1]),

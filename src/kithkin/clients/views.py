@@ -10,6 +10,7 @@ from kithkin.clients import selectors, services
 from kithkin.clients.forms import CaseloadFilter, ClientForm
 from kithkin.clients.presenters import caseload_rows, filter_rows, table_body
 from kithkin.core.access import Action
+from kithkin.plans.selectors import caseload_ids
 from kithkin.web.forms import form_status
 
 
@@ -18,7 +19,7 @@ def caseload(request):
     """The caseload dashboard: every client with their phase, sessions, check-ins, partner
     actions and goals near their target date; filtered and ordered from the query string."""
     actor = actor_for(request.user)
-    clients = list(selectors.caseload(actor=actor))
+    clients = list(selectors.caseload(actor=actor, client_ids=caseload_ids(actor)))
     extras = selectors.attention(
         actor=actor, client_ids=[c["pk"] for c in clients], today=timezone.localdate()
     )
