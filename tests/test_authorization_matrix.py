@@ -116,6 +116,21 @@ MATRIX = {
     "progress_note_sign": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
     "progress_note_addendum": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
     "psychotherapy_note": row(302, 200, 404, 404, 404, 404, 404, 404),
+    # Measures: read like the record, and so the supervisor sees the risk alert; responses
+    # entered in the office, fit reviews and links are the treating therapist's (sam reads
+    # only), and empty forms are told what is missing (422). An alert is acknowledged by the
+    # treating therapist or the supervisor.
+    "measures": row(302, 200, 404, 200, 404, 404, 404, 404),
+    "measures_enter": row(302, 200, 404, 403, 404, 404, 404, 404),
+    "measures_alert_acknowledge": row(302, 422, 404, 422, 404, 404, 404, 404, method="post"),
+    "measures_fit_review": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
+    "measures_link_create": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
+    # The client's own questionnaires: staff have no portal (403); each client answers their own.
+    "portal_measures": CLIENTS_ONLY,
+    "portal_measure": CLIENTS_ONLY,
+    # Carol's one-time link needs no account; signed in as anyone but carol, it is the same
+    # neutral "expired or already used" page as an unknown link (404).
+    "measures_link": row(200, 404, 404, 404, 404, 200, 404, 404),
 }
 
 
@@ -166,6 +181,29 @@ def arguments(world):
         "episode_id": carols_episode(world).pk,
         **carols_plan(world),
         "session_id": carols_session(world).pk,
+        **carols_measures(world),
+    }
+
+
+def carols_measures(world):
+    """A risk alert of carol's, and an unused one-time link for her."""
+    import uuid
+
+    from kithkin.measures import services
+
+    services.response_submit(
+        client=world.carol,
+        instrument_code="phq9",
+        answers={**{n: 0 for n in range(1, 9)}, 9: 1},
+        by=world.carol_login,
+        via="portal",
+        idempotency_key=str(uuid.uuid4()),
+    )
+    _, token = services.link_create(client=world.carol, instrument_code="gad7", by=world.alice)
+    return {
+        "alert_id": world.carol.measure_alerts.get().pk,
+        "code": "phq9",
+        "token": token,
     }
 
 

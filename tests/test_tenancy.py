@@ -20,6 +20,9 @@ ARGUMENTS = {
     "version_id": lambda world: world.carols_plan_draft.pk,
     "goal_id": lambda world: world.carols_goal.pk,
     "session_id": lambda world: world.carols_session.pk,
+    "alert_id": lambda world: world.carols_alert.pk,
+    "code": lambda world: "phq9",
+    "token": lambda world: world.carols_link_token,
 }
 
 # Text of the other practice's record that must never appear in mallory's responses.
@@ -48,7 +51,7 @@ def fill(route: str, entry: URLPattern, world, missing: bool = False) -> str:
     path = route
     for name, converter in entry.pattern.converters.items():
         kind = type(converter).__name__.replace("Converter", "").lower()
-        kind = {"integer": "int"}.get(kind, kind)
+        kind = {"integer": "int", "string": "str"}.get(kind, kind)
         value = 987654321 if missing else ARGUMENTS[name](world)
         path = path.replace(f"<{kind}:{name}>", str(value))
     return "/" + path.lstrip("^").rstrip("$")
@@ -129,6 +132,22 @@ def world(world):
     plans.version_sign(version=first, by=world.alice)
     world.carols_plan_draft = plans.plan_revise(plan=plan, by=world.alice)
     world.carols_goal = world.carols_plan_draft.goals.get()
+    import uuid
+
+    from kithkin.measures import services as measures
+
+    measures.response_submit(
+        client=world.carol,
+        instrument_code="phq9",
+        answers={**{n: 0 for n in range(1, 9)}, 9: 2},
+        by=world.carol_login,
+        via="portal",
+        idempotency_key=str(uuid.uuid4()),
+    )
+    world.carols_alert = world.carol.measure_alerts.get()
+    _, world.carols_link_token = measures.link_create(
+        client=world.carol, instrument_code="alliance", by=world.alice
+    )
     return world
 
 

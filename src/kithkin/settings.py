@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "kithkin.spheres",
     "kithkin.plans",
     "kithkin.notes",
+    "kithkin.measures",
     "kithkin.audit",
     "kithkin.crypto",
     "kithkin.web",

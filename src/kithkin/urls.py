@@ -45,4 +45,5 @@ urlpatterns = [
     path("", include("kithkin.plans.urls")),
     path("", include("kithkin.schedule.urls")),
     path("", include("kithkin.notes.urls")),
+    path("", include("kithkin.measures.urls")),
 ]

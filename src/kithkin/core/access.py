@@ -26,6 +26,12 @@ class Action(StrEnum):
     PORTAL_EXERCISE = "portal.exercise"
     # The client's acknowledgement of their signed treatment plan: theirs alone to give.
     PORTAL_ACKNOWLEDGE = "portal.acknowledge"
+    # The client's own answers to a questionnaire in the portal: nobody answers in their name
+    # there (the therapist enters a paper or office response on the record instead).
+    PORTAL_RESPOND = "portal.respond"
+    # Acknowledging a feedback alert with a note. A risk alert goes to the treating therapist and
+    # the supervisor (PHQ-9 item 9 asks for a same-day review), so either may acknowledge it.
+    ACKNOWLEDGE_ALERT = "alert.acknowledge"
     BREAK_GLASS = "client.break_glass"
     MANAGE_PRACTICE = "practice.manage"
     VIEW_PSYCHOTHERAPY_NOTE = "psychotherapy_note.view"
@@ -90,6 +96,10 @@ def deny(reason: str) -> Decision:
 CLINICIANS = frozenset({Role.THERAPIST, Role.SUPERVISOR})
 
 
+PORTAL_ACTIONS = frozenset(
+    {Action.VIEW_PORTAL, Action.PORTAL_EXERCISE, Action.PORTAL_ACKNOWLEDGE, Action.PORTAL_RESPOND}
+)
+
 NOTE_ACTIONS = frozenset({Action.VIEW_PSYCHOTHERAPY_NOTE, Action.CHANGE_PSYCHOTHERAPY_NOTE})
 
 
@@ -117,7 +127,7 @@ def _can_in_practice(actor: Actor, action: Action) -> Decision:
         if actor.role in CLINICIANS:
             return allow("a clinician may take on a new client")
         return deny("only clinicians add clients to their caseload")
-    if action in (Action.VIEW_PORTAL, Action.PORTAL_EXERCISE, Action.PORTAL_ACKNOWLEDGE):
+    if action in PORTAL_ACTIONS:
         if actor.role is Role.CLIENT:
             return allow("clients have a portal")
         return deny("the portal is for clients")
@@ -146,6 +156,8 @@ def _can_on_client(actor: Actor, action: Action, record: ClientRecord) -> Decisi
             return allow("the client's own at-home work")
         if action is Action.PORTAL_ACKNOWLEDGE:
             return allow("the client acknowledges their own plan")
+        if action is Action.PORTAL_RESPOND:
+            return allow("the client answers their own questionnaires")
         return deny("clients use the portal, not the clinical record")
     if action is Action.PORTAL_EXERCISE:
         # What a client writes at home is theirs until they share it: their therapist reads a
@@ -154,13 +166,18 @@ def _can_on_client(actor: Actor, action: Action, record: ClientRecord) -> Decisi
     if action is Action.PORTAL_ACKNOWLEDGE:
         # Seed 000: the plan is agreed together; nobody acknowledges it in the client's name.
         return deny("only the client acknowledges their plan")
+    if action is Action.PORTAL_RESPOND:
+        # Feedback is the client's own voice; an answer given in their name is not feedback.
+        return deny("only the client answers in the portal")
     if actor.user_id in record.therapist_ids:
-        if action in (Action.VIEW_CLIENT, Action.CHANGE_CLIENT):
+        if action in (Action.VIEW_CLIENT, Action.CHANGE_CLIENT, Action.ACKNOWLEDGE_ALERT):
             return allow("treating therapist")
         return deny(f"{action} is not an action on a client")
     if actor.role is Role.SUPERVISOR and actor.supervisee_ids & record.therapist_ids:
         if action is Action.VIEW_CLIENT:
             return allow("supervisor of the treating therapist")
+        if action is Action.ACKNOWLEDGE_ALERT:
+            return allow("supervisor of the treating therapist acknowledges alerts")
         return deny("supervisors read their supervisees' clients but do not change them")
     if actor.user_id in record.emergency_user_ids:
         if action is Action.VIEW_CLIENT:

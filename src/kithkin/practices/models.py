@@ -8,6 +8,10 @@ class Practice(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     time_zone = models.CharField(max_length=64, default="UTC")
     created_at = models.DateTimeField(auto_now_add=True)
+    # The practice's own alliance cut-off on the check-in's 0-90 total; empty means the
+    # instrument's default (72). Alliance ratings crowd the top of the scale, so a practice may
+    # set the line where its clients' scores start to be worth talking about.
+    alliance_cutoff = models.PositiveSmallIntegerField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.name

@@ -173,3 +173,39 @@ def test_only_the_client_acknowledges_their_own_plan():
     )
     assert can(CAROL, Action.PORTAL_ACKNOWLEDGE, PRACTICE)
     assert not can(ALICE, Action.PORTAL_ACKNOWLEDGE, PRACTICE)
+
+
+def test_only_the_client_answers_questionnaires_in_their_portal():
+    assert can(CAROL, Action.PORTAL_RESPOND, CAROLS_RECORD).reason == (
+        "the client answers their own questionnaires"
+    )
+    assert not can(DAVE, Action.PORTAL_RESPOND, CAROLS_RECORD)
+    for staff in (ALICE, BOB, SAM, ADAM, MALLORY):
+        assert not can(staff, Action.PORTAL_RESPOND, CAROLS_RECORD), staff
+    assert can(ALICE, Action.PORTAL_RESPOND, CAROLS_RECORD).reason == (
+        "only the client answers in the portal"
+    )
+    assert can(CAROL, Action.PORTAL_RESPOND, PRACTICE)
+    assert not can(SAM, Action.PORTAL_RESPOND, PRACTICE)
+
+
+def test_the_treating_therapist_and_the_supervisor_acknowledge_alerts():
+    assert can(ALICE, Action.ACKNOWLEDGE_ALERT, CAROLS_RECORD).reason == "treating therapist"
+    assert can(SAM, Action.ACKNOWLEDGE_ALERT, CAROLS_RECORD).reason == (
+        "supervisor of the treating therapist acknowledges alerts"
+    )
+    # Acknowledging is not a licence to change the record.
+    assert not can(SAM, Action.CHANGE_CLIENT, CAROLS_RECORD)
+    for other in (BOB, ADAM, CAROL, DAVE, MALLORY):
+        assert not can(other, Action.ACKNOWLEDGE_ALERT, CAROLS_RECORD), other
+
+
+def test_emergency_access_does_not_acknowledge_alerts():
+    record = ClientRecord(
+        client_id=50,
+        practice_id=10,
+        therapist_ids=frozenset({1}),
+        emergency_user_ids=frozenset({2}),
+    )
+    assert not can(BOB, Action.ACKNOWLEDGE_ALERT, record)
+    assert not can(ALICE, Action.ACKNOWLEDGE_ALERT, PRACTICE)

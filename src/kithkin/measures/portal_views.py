@@ -1,0 +1,148 @@
+"""Where clients answer: their portal (signed in; the record comes from the account, never
+from the URL) and a one-time link (no account; the token is the only key, and it opens one
+questionnaire of one client once).
+
+Every failure of a link (unknown, used, expired, or opened while signed in as someone else)
+answers the same neutral page with the same status, so a forwarded link says nothing: not the
+client's name, not whether the link ever worked.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from kithkin.accounts.access import portal_client
+from kithkin.audit.request import client_ip
+from kithkin.audit.services import audit_record
+from kithkin.core.access import Action
+from kithkin.core.instruments import InstrumentError, ItemState
+from kithkin.measures import selectors, services
+from kithkin.measures.forms import QuestionnaireForm
+from kithkin.measures.instruments import instruments_for
+from kithkin.measures.models import Response
+from kithkin.measures.services import LinkUnusable, MeasuresError, token_hash
+from kithkin.web.forms import form_status
+
+THANKS = "Thank you. Your therapist will read your answers."
+
+
+@login_required
+def portal_measures(request):
+    client = portal_client(request, Action.VIEW_PORTAL)
+    context = {"client": client, "rows": selectors.portal_list(client)}
+    return render(request, "measures/portal_list.html", context)
+
+
+@login_required
+def portal_measure(request, code: str):
+    client = portal_client(request, Action.PORTAL_RESPOND)
+    instrument = instruments_for(client.practice).get(code)
+    if instrument is None:
+        raise Http404("No such questionnaire")
+    if request.method != "POST":
+        form = QuestionnaireForm(instrument=instrument)
+        return _answer_page(request, form, "measures/portal_answer.html", client=client)
+    form = QuestionnaireForm(request.POST, instrument=instrument)
+    if form.is_valid():
+        try:
+            response = services.response_submit(
+                client=client,
+                instrument_code=instrument.code,
+                answers=form.cleaned_data["answers"],
+                by=request.user,
+                via=Response.Via.PORTAL,
+                idempotency_key=form.cleaned_data["key"],
+                free_text=form.cleaned_data.get("free_text"),
+                ip=client_ip(request),
+            )
+        except (InstrumentError, MeasuresError) as refused:
+            _refuse(form, refused)
+        else:
+            messages.success(request, THANKS)
+            if response.item9 == ItemState.ENDORSED:
+                messages.info(request, SUPPORT)
+            return redirect("portal_measures")
+    return _answer_page(
+        request, form, "measures/portal_answer.html", client=client, status=form_status(form)
+    )
+
+
+# Shown to a client who endorsed item 9: the alert reaches their therapist, but not at once.
+SUPPORT = (
+    "You said you have had thoughts of being better off dead or of hurting yourself. Your "
+    "therapist will see this and talk with you about it. If you are in danger now, call your "
+    "local emergency number."
+)
+
+
+def _refuse(form, refused) -> None:
+    name = f"item_{getattr(refused, 'item', None)}"
+    form.add_error(name if name in form.fields else None, str(refused))
+
+
+def _answer_page(request, form, template, *, status=200, **context):
+    context.update({"form": form, "instrument": form.instrument})
+    return render(request, template, context, status=status)
+
+
+def _neutral(request):
+    return render(request, "measures/link_neutral.html", {"message": services.NEUTRAL}, status=404)
+
+
+def measures_link(request, token: str):
+    link = selectors.link_by_hash(token_hash(token))
+    if link is None or not _may_use(request, link):
+        return _neutral(request)
+    if not link.is_usable:
+        # The same form sent twice (a double click) is thanked again; anything else is neutral.
+        sent = request.method == "POST" and link.response is not None
+        if sent and request.POST.get("key") == link.response.idempotency_key:
+            return _done(request, link.response)
+        return _neutral(request)
+    instrument = instruments_for(link.client.practice)[link.instrument]
+    first_name = link.client.preferred_name or link.client.given_name
+    if request.method != "POST":
+        audit_record(
+            practice_id=link.practice_id,
+            actor=request.user if request.user.is_authenticated else None,
+            action="measures.link.open",
+            resource_type="OneTimeLink",
+            resource_id=link.pk,
+            client_id=link.client_id,
+            reason=f"{link.instrument} opened",
+            ip=client_ip(request),
+        )
+        form = QuestionnaireForm(instrument=instrument)
+        return _answer_page(request, form, "measures/link.html", first_name=first_name)
+    form = QuestionnaireForm(request.POST, instrument=instrument)
+    if form.is_valid():
+        try:
+            response = services.link_redeem(
+                token=token,
+                answers=form.cleaned_data["answers"],
+                idempotency_key=form.cleaned_data["key"],
+                free_text=form.cleaned_data.get("free_text"),
+                ip=client_ip(request),
+            )
+        except LinkUnusable:
+            return _neutral(request)
+        except (InstrumentError, MeasuresError) as refused:
+            _refuse(form, refused)
+        else:
+            return _done(request, response)
+    return _answer_page(
+        request, form, "measures/link.html", first_name=first_name, status=form_status(form)
+    )
+
+
+def _done(request, response):
+    support = SUPPORT if response.item9 == ItemState.ENDORSED else ""
+    return render(request, "measures/link_done.html", {"message": THANKS, "support": support})
+
+
+def _may_use(request, link) -> bool:
+    # A link is for its client. Someone signed in as anyone else (staff, or another client)
+    # gets the neutral page: a therapist enters answers on the record, not through the link.
+    user = request.user
+    return not user.is_authenticated or user.pk == link.client.portal_user_id

@@ -1,0 +1,366 @@
+"""Writes for feedback: responses, the alerts they raise, one-time links, acknowledgements and
+fit reviews. Each service is atomic and writes its audit event in the same transaction; a
+refused request raises before anything is written.
+
+Audit reasons carry ids, codes and kinds, never a score or the client's words: those stay in
+the rows the event points to (the free text encrypted).
+"""
+
+import datetime
+import hashlib
+import secrets
+from collections.abc import Mapping
+
+from django.db import transaction
+from django.utils import timezone
+
+from kithkin.audit.services import audit_record
+from kithkin.clients.models import Client
+from kithkin.core.alerts import evaluate
+from kithkin.core.instruments import InstrumentError, score
+from kithkin.measures import selectors
+from kithkin.measures.instruments import alert_settings_for, instrument_for, instruments_for
+from kithkin.measures.models import Alert, Answer, FitReview, OneTimeLink, Response
+from kithkin.relationships.models import Episode
+from kithkin.schedule.models import Session
+
+LINK_DAYS = 7
+MAX_LINK_DAYS = 30
+NEUTRAL = "This link has expired or was already used."
+
+
+class MeasuresError(ValueError):
+    """A request the measures services refuse, in words fit for the person who sent it."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class LinkUnusable(MeasuresError):
+    """A used, expired or unknown link: one message for all three, so a forwarded link says
+    nothing about the client or whether it ever worked."""
+
+    def __init__(self):
+        super().__init__(NEUTRAL)
+
+
+class FormAlreadyUsed(MeasuresError):
+    def __init__(self):
+        super().__init__("This form was already used for something else. Reload the page.")
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _open_episode(client: Client) -> Episode | None:
+    return (
+        Episode.objects.filter(relationship__client=client)
+        .exclude(phase="closed")
+        .order_by("-opened_on", "-pk")
+        .first()
+    )
+
+
+def _audit(*, by, action: str, client: Client, resource_type: str, resource_id, reason: str, ip):
+    audit_record(
+        practice_id=client.practice_id,
+        actor=by,
+        action=action,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        client_id=client.pk,
+        reason=reason,
+        ip=ip,
+    )
+
+
+@transaction.atomic
+def response_submit(
+    *,
+    client: Client,
+    instrument_code: str,
+    answers: Mapping[int, int | None],
+    by,
+    via: str,
+    session: Session | None = None,
+    idempotency_key: str,
+    free_text: str | None = None,
+    respondent: str = Response.Respondent.CLIENT,
+    ip: str | None = None,
+) -> Response:
+    """Scores and stores one response, raises the alerts the client's history now calls for,
+    and audits it. An answer the instrument does not allow raises InstrumentError and stores
+    nothing; the same idempotency key sent again returns the first response."""
+    # The client row is the lock two copies of one submission take turns on.
+    Client.objects.select_for_update().filter(pk=client.pk).first()
+    key = str(idempotency_key)
+    existing = Response.objects.filter(practice_id=client.practice_id, idempotency_key=key).first()
+    if existing is not None:
+        if (existing.client_id, existing.instrument) != (client.pk, instrument_code):
+            raise FormAlreadyUsed()
+        existing.new_alerts = []
+        return existing
+    instrument = instrument_for(client.practice, instrument_code)
+    scored = score(instrument, answers)
+    if respondent == Response.Respondent.THERAPIST and (
+        instrument_code != selectors.ALLIANCE or via != Response.Via.THERAPIST
+    ):
+        raise MeasuresError("The therapist rates the alliance check-in only, as their own view.")
+    if via == Response.Via.THERAPIST and respondent != Response.Respondent.THERAPIST:
+        raise MeasuresError("A therapist's own rating is given as the therapist.")
+    if session is not None and session.client_id != client.pk:
+        raise MeasuresError("That session is not one of this client's.", field="session")
+    free_text = (free_text or "").strip()
+    if free_text and not instrument.free_text:
+        raise InstrumentError(f"{instrument.short_title} has no question answered in words.")
+    risk = scored.risk
+    response = Response.objects.create(
+        practice_id=client.practice_id,
+        client=client,
+        instrument=instrument.code,
+        instrument_version=instrument.version,
+        session=session,
+        episode=_open_episode(client),
+        submitted_at=timezone.now(),
+        submitted_via=via,
+        respondent=respondent,
+        entered_by=by,
+        idempotency_key=key,
+        total=scored.total,
+        band=scored.band or "",
+        complete=scored.complete,
+        answered=scored.answered,
+        item9=risk.value if risk is not None else "",
+        free_text=free_text,
+    )
+    Answer.objects.bulk_create(
+        Answer(practice_id=client.practice_id, response=response, item=number, value=value)
+        for number, value in sorted(answers.items())
+        if value is not None
+    )
+    response.new_alerts = (
+        _raise_alerts(client, response) if respondent == Response.Respondent.CLIENT else []
+    )
+    kinds = ", ".join(alert.kind for alert in response.new_alerts) or "none"
+    _audit(
+        by=by,
+        action="measures.response.submit",
+        client=client,
+        resource_type="Response",
+        resource_id=response.pk,
+        reason=f"{instrument.code} {instrument.version} via {via} by {respondent}; "
+        f"alerts raised: {kinds}",
+        ip=ip,
+    )
+    return response
+
+
+def _raise_alerts(client: Client, response: Response) -> list[Alert]:
+    """Evaluates the client's history as it stood at the session this response belongs to, so a
+    late entry for an earlier session is read against that session, and a risk answer raises
+    its alert whatever came after."""
+    instruments = instruments_for(client.practice)
+    history = selectors.history_of(client)
+    upto = history.placed[response.pk]
+    records = selectors.session_records(history, instruments, upto=upto)
+    found = evaluate(records, alert_settings_for(client.practice))
+    # An open alert saying the same thing (a GAD-7 after the PHQ-9 of the same session reads
+    # the same item 9) is not raised twice.
+    open_reasons = set(
+        Alert.objects.filter(client=client, acknowledged_at__isnull=True).values_list(
+            "kind", "reason"
+        )
+    )
+    now = timezone.now()
+    raised = [
+        Alert(
+            practice_id=client.practice_id,
+            client=client,
+            kind=alert.kind.value,
+            reason=alert.reason,
+            response=response,
+            session_number=alert.session,
+            raised_at=now,
+        )
+        for alert in found
+        if (alert.kind.value, alert.reason) not in open_reasons
+    ]
+    for alert in raised:
+        alert.save()
+    return raised
+
+
+@transaction.atomic
+def link_create(
+    *,
+    client: Client,
+    instrument_code: str,
+    by,
+    session: Session | None = None,
+    days: int = LINK_DAYS,
+    ip: str | None = None,
+) -> tuple[OneTimeLink, str]:
+    """A single-use link for one client and one questionnaire. The raw token is returned once,
+    here, and never stored."""
+    instrument = instrument_for(client.practice, instrument_code)
+    if not 1 <= days <= MAX_LINK_DAYS:
+        raise MeasuresError(
+            f"A link lasts from 1 to {MAX_LINK_DAYS} days; {days} is outside that.", field="days"
+        )
+    if session is not None and session.client_id != client.pk:
+        raise MeasuresError("That session is not one of this client's.", field="session")
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    link = OneTimeLink.objects.create(
+        practice_id=client.practice_id,
+        client=client,
+        instrument=instrument.code,
+        session=session,
+        token_hash=token_hash(token),
+        created_by=by,
+        created_at=now,
+        expires_at=now + datetime.timedelta(days=days),
+    )
+    _audit(
+        by=by,
+        action="measures.link.create",
+        client=client,
+        resource_type="OneTimeLink",
+        resource_id=link.pk,
+        reason=f"{instrument.code}, valid {days} days",
+        ip=ip,
+    )
+    return link, token
+
+
+@transaction.atomic
+def link_redeem(
+    *,
+    token: str,
+    answers: Mapping[int, int | None],
+    idempotency_key: str,
+    free_text: str | None = None,
+    ip: str | None = None,
+) -> Response:
+    """Submits the link's questionnaire and uses the link up, in one transaction. The row lock
+    makes two submissions at once take turns: the second finds the link used."""
+    link = (
+        OneTimeLink.objects.select_for_update()
+        .select_related("client__practice")
+        .filter(token_hash=token_hash(token))
+        .first()
+    )
+    if link is None:
+        raise LinkUnusable()
+    if link.used_at is not None:
+        # The same form sent twice (a double click) gets its own response back, not a refusal.
+        if link.response_id and link.response.idempotency_key == str(idempotency_key):
+            link.response.new_alerts = []
+            return link.response
+        raise LinkUnusable()
+    if link.expires_at <= timezone.now():
+        raise LinkUnusable()
+    response = response_submit(
+        client=link.client,
+        instrument_code=link.instrument,
+        answers=answers,
+        by=None,
+        via=Response.Via.LINK,
+        session=link.session,
+        idempotency_key=idempotency_key,
+        free_text=free_text,
+        ip=ip,
+    )
+    link.used_at = timezone.now()
+    link.response = response
+    link.save(update_fields=["used_at", "response"])
+    _audit(
+        by=None,
+        action="measures.link.redeem",
+        client=link.client,
+        resource_type="OneTimeLink",
+        resource_id=link.pk,
+        reason=f"used for response {response.pk}",
+        ip=ip,
+    )
+    return response
+
+
+@transaction.atomic
+def alert_acknowledge(*, alert: Alert, by, note: str, ip: str | None = None) -> Alert:
+    """A named person says they have seen the alert and what they did about it."""
+    note = (note or "").strip()
+    if not note:
+        raise MeasuresError("Write a note: what you did or will do about this alert.", field="note")
+    locked = Alert.objects.select_for_update().select_related("client").get(pk=alert.pk)
+    if locked.acknowledged_at is not None:
+        raise MeasuresError(
+            f"This alert was already acknowledged by {locked.acknowledged_by.display_name}."
+        )
+    locked.acknowledged_by = by
+    locked.acknowledged_at = timezone.now()
+    locked.note = note
+    locked.save(update_fields=["acknowledged_by", "acknowledged_at", "note"])
+    _audit(
+        by=by,
+        action="measures.alert.acknowledge",
+        client=locked.client,
+        resource_type="Alert",
+        resource_id=locked.pk,
+        reason=f"{locked.kind} alert acknowledged",
+        ip=ip,
+    )
+    return locked
+
+
+@transaction.atomic
+def fit_review_create(
+    *,
+    client: Client,
+    by,
+    feedback: str,
+    tried: str = "",
+    decision: str,
+    opened_from: Alert | None = None,
+    idempotency_key: str,
+    ip: str | None = None,
+) -> FitReview:
+    """Records a fit review. "Refer" records the intent; the referral flow is a later issue."""
+    Client.objects.select_for_update().filter(pk=client.pk).first()
+    key = str(idempotency_key)
+    existing = FitReview.objects.filter(practice_id=client.practice_id, idempotency_key=key).first()
+    if existing is not None:
+        if existing.client_id != client.pk:
+            raise FormAlreadyUsed()
+        return existing
+    feedback = (feedback or "").strip()
+    if not feedback:
+        raise MeasuresError("Say what the feedback says.", field="feedback")
+    if decision not in FitReview.Decision.values:
+        raise MeasuresError("Choose continue, adjust the approach or refer.", field="decision")
+    if opened_from is not None and opened_from.client_id != client.pk:
+        raise MeasuresError("That alert is not one of this client's.")
+    review = FitReview.objects.create(
+        practice_id=client.practice_id,
+        client=client,
+        episode=_open_episode(client),
+        opened_from=opened_from,
+        feedback=feedback,
+        tried=(tried or "").strip(),
+        decision=decision,
+        by=by,
+        at=timezone.now(),
+        idempotency_key=key,
+    )
+    _audit(
+        by=by,
+        action="measures.fit_review.create",
+        client=client,
+        resource_type="FitReview",
+        resource_id=review.pk,
+        reason=f"decision {decision}" + (f", from alert {opened_from.pk}" if opened_from else ""),
+        ip=ip,
+    )
+    return review

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from kithkin.measures import portal_views, views
+
+CLIENT = "clients/<int:client_id>/measures/"
+
+urlpatterns = [
+    path(CLIENT, views.measures, name="measures"),
+    path(CLIENT + "enter/<slug:code>/", views.measures_enter, name="measures_enter"),
+    path(
+        CLIENT + "alerts/<int:alert_id>/acknowledge/",
+        views.measures_alert_acknowledge,
+        name="measures_alert_acknowledge",
+    ),
+    path(CLIENT + "fit-reviews/", views.measures_fit_review, name="measures_fit_review"),
+    path(CLIENT + "links/", views.measures_link_create, name="measures_link_create"),
+    # The client's own questionnaires. The client comes from the signed-in account.
+    path("portal/measures/", portal_views.portal_measures, name="portal_measures"),
+    path("portal/measures/<slug:code>/", portal_views.portal_measure, name="portal_measure"),
+    # A one-time link: no account, the token is the key.
+    path("q/<str:token>/", portal_views.measures_link, name="measures_link"),
+]
