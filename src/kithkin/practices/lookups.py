@@ -24,7 +24,10 @@ class InIds(Lookup):
     def as_sql(self, compiler, connection):
         lhs, params = self.process_lhs(compiler, connection)
         if connection.vendor == "postgresql":
-            return f"{lhs} = ANY(%s::bigint[])", [*params, self.rhs]
+            # An array literal in one text parameter: psycopg's list dumper matches a regular
+            # expression against every element, and the ids are whole numbers already.
+            array = "{" + ",".join(map(str, self.rhs)) + "}"
+            return f"{lhs} = ANY(%s::bigint[])", [*params, array]
         if connection.vendor == "sqlite":
             sql = f"{lhs} IN (SELECT value FROM json_each(%s))"  # noqa: S608 (see above)
             return sql, [*params, json.dumps(self.rhs)]
