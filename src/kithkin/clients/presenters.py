@@ -46,11 +46,14 @@ class CaseloadRow:
     actions_waiting: int = 0
     goals_near: int = 0
     goals_past: int = 0
+    alerts: int = 0  # open measures alerts
+    risk_alerts: int = 0  # of which risk (PHQ-9 item 9)
     # The same, as the table's cells: built here for the reason the dates are (see above).
     phase_cell: str = NO_EPISODE
     check_in_cell: str = NOTHING
     actions_cell: str = NOTHING
     goals_cell: str = NOTHING
+    alerts_cell: str = NOTHING
 
     @property
     def html(self) -> str:
@@ -70,6 +73,7 @@ class CaseloadRow:
             f'<th scope="row"><a href="{self.url}">{escape(self.name)}</a>{pronouns}</th>'
             f"<td>{self.phase_cell}</td><td>{last}</td><td>{upcoming}</td>"
             f"<td>{self.check_in_cell}</td><td>{self.actions_cell}</td><td>{self.goals_cell}</td>"
+            f"<td>{self.alerts_cell}</td>"
         )
 
     @property
@@ -79,7 +83,13 @@ class CaseloadRow:
 
     @property
     def needs_attention(self) -> bool:
-        return bool(self.check_in_state or self.actions_due or self.goals_near or self.goals_past)
+        return bool(
+            self.check_in_state
+            or self.actions_due
+            or self.goals_near
+            or self.goals_past
+            or self.alerts
+        )
 
 
 def _counts(first: int, first_words: str, second: int, second_words: str) -> str:
@@ -92,11 +102,23 @@ def _counts(first: int, first_words: str, second: int, second_words: str) -> str
     return ", ".join(parts) if parts else NOTHING
 
 
+def _alerts_cell(risk: int, alerts: int, url: str) -> str:
+    """'1 risk, 2 other', linked to the measures page where they are acknowledged. Risk comes
+    first and in bold: it cannot wait for the next session."""
+    if not alerts:
+        return NOTHING
+    others = alerts - risk
+    parts = [f"<strong>{risk} risk</strong>"] if risk else []
+    if others:
+        parts.append(f"{others} other" if risk else f"<strong>{others} open</strong>")
+    return f'<a href="{url}">{", ".join(parts)}</a>'
+
+
 def _first_upper(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _dashboard(extra) -> dict:
+def _dashboard(extra, measures_url: str) -> dict:
     if extra is None:
         return {}
     values = {
@@ -104,6 +126,9 @@ def _dashboard(extra) -> dict:
         "actions_waiting": extra.actions_waiting,
         "goals_near": extra.goals_near,
         "goals_past": extra.goals_past,
+        "alerts": extra.alerts,
+        "risk_alerts": extra.risk_alerts,
+        "alerts_cell": _alerts_cell(extra.risk_alerts, extra.alerts, measures_url),
     }
     if extra.phase:
         phase = Phase(extra.phase)
@@ -134,6 +159,7 @@ def _dashboard(extra) -> dict:
 
 def caseload_rows(clients, attention=None) -> list[CaseloadRow]:
     link = reverse("client_detail", args=[PLACEHOLDER])
+    measures = reverse("measures", args=[PLACEHOLDER])
     zone = timezone.get_current_timezone()
     rows = []
     for c in clients:
@@ -155,7 +181,10 @@ def caseload_rows(clients, attention=None) -> list[CaseloadRow]:
                 next_session=upcoming,
                 next_iso=upcoming.isoformat() if upcoming else "",
                 next_text=f"{upcoming.day} {upcoming:%b %Y, %H:%M}" if upcoming else "",
-                **_dashboard((attention or {}).get(c["pk"])),
+                **_dashboard(
+                    (attention or {}).get(c["pk"]),
+                    measures.replace(str(PLACEHOLDER), str(c["pk"])),
+                ),
             )
         )
     return rows

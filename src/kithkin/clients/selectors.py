@@ -4,14 +4,16 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import Case, OuterRef, Subquery, Value, When
 from django.utils import timezone
 
 from kithkin.clients.models import Client
 from kithkin.core.access import Actor, Role
+from kithkin.core.alerts import AlertKind
 from kithkin.core.episodes import Phase
 from kithkin.core.partners import ActionStatus, action_status
 from kithkin.core.plans import NEAR_DAYS, TargetFlag, target_flag
+from kithkin.measures.models import Alert
 from kithkin.partners.models import PlannedAction
 from kithkin.plans.models import Goal
 from kithkin.plans.selectors import check_ins_due, plans_in_use
@@ -59,8 +61,15 @@ RELATIONSHIP_FIELDS = ("started_on", "ended_on", "client_id", *THERAPIST_FIELDS)
 SESSION_FIELDS = ("starts_at", "status", "kind", "modality", "client_id", *THERAPIST_FIELDS)
 
 
+# Alert kinds in the order the pages show them: risk first, as it cannot wait for the next session.
+ALERT_ORDER = {kind.value: n for n, kind in enumerate(AlertKind)}
+# A client with more open alerts than this has a backlog; the measures page lists them all.
+CLIENT_PAGE_ALERTS = 10
+
+
 def client_page(*, client: Client, recent: int = 10) -> dict:
-    """What the client page shows besides identity: people, therapists, recent and next sessions."""
+    """What the client page shows besides identity: people, therapists, recent and next sessions,
+    and the open alerts (one query, at most ``CLIENT_PAGE_ALERTS`` rows, risk first)."""
     now = timezone.now()
     sessions = (
         Session.objects.filter(client=client).select_related("therapist").only(*SESSION_FIELDS)
@@ -78,7 +87,27 @@ def client_page(*, client: Client, recent: int = 10) -> dict:
                 "starts_at"
             )[:5]
         ),
+        "open_alerts": open_alerts(client=client),
     }
+
+
+def open_alerts(*, client: Client) -> list[dict]:
+    """The client's unacknowledged alerts as plain rows, risk first, then the newest. Ordered in
+    the query, so the limit never hides a risk alert behind newer ones of other kinds."""
+    shown_order = Case(
+        *(When(kind=kind, then=Value(n)) for kind, n in ALERT_ORDER.items()),
+        default=Value(len(ALERT_ORDER)),
+    )
+    rows = list(
+        Alert.objects.filter(
+            practice_id=client.practice_id, client=client, acknowledged_at__isnull=True
+        )
+        .order_by(shown_order, "-raised_at", "-pk")
+        .values("pk", "kind", "raised_at", "session_number")[:CLIENT_PAGE_ALERTS]
+    )
+    for row in rows:
+        row["label"] = AlertKind(row["kind"]).label
+    return rows
 
 
 @dataclass(frozen=True)
@@ -91,12 +120,15 @@ class Attention:
     actions_waiting: int = 0  # client-paced actions waiting on the client
     goals_near: int = 0  # open goals whose target date is near
     goals_past: int = 0  # open goals whose target date has gone by
+    alerts: int = 0  # open (unacknowledged) measures alerts
+    risk_alerts: int = 0  # of which risk (PHQ-9 item 9)
 
 
 def attention(*, actor: Actor, client_ids: list[int], today) -> dict[int, Attention]:
     """The dashboard's extra columns for the caseload's clients, in a number of queries that does
     not grow with the caseload: the open episodes, the open partner actions, the plans in use and
-    their check-ins (see plans.selectors.check_ins_due), and the goals near their target."""
+    their check-ins (see plans.selectors.check_ins_due), the goals near their target, and the
+    open measures alerts."""
     therapist_ids = {actor.user_id}
     if actor.role is Role.SUPERVISOR:
         therapist_ids |= actor.supervisee_ids
@@ -139,4 +171,14 @@ def attention(*, actor: Actor, client_ids: list[int], today) -> dict[int, Attent
             client_id = client_of_version[version_id]
             key = "goals_past" if flag is TargetFlag.PAST else "goals_near"
             found[client_id][key] = found[client_id].get(key, 0) + 1
+    # Plain pairs, counted here: a caseload has few open alerts, and no row needs its reason.
+    alerts = Alert.objects.filter(
+        practice_id=actor.practice_id,
+        client_id__in_ids=client_ids,
+        acknowledged_at__isnull=True,
+    ).values_list("client_id", "kind")
+    for client_id, kind in alerts:
+        found[client_id]["alerts"] = found[client_id].get("alerts", 0) + 1
+        if kind == AlertKind.RISK:
+            found[client_id]["risk_alerts"] = found[client_id].get("risk_alerts", 0) + 1
     return {pk: Attention(**found.get(pk, {})) for pk in client_ids}

@@ -16,6 +16,7 @@ from kithkin.accounts.models import User
 from kithkin.clients.models import Client, Person, PersonKind
 from kithkin.demo.assessments import alexis_assessment
 from kithkin.demo.episodes import alexis_episode, other_episodes
+from kithkin.demo.measures import alexis_measures
 from kithkin.demo.notes import alexis_notes
 from kithkin.demo.plans import demo_plans
 from kithkin.demo.sessions import alexis_joint_session
@@ -175,6 +176,7 @@ def _create_demo(*, password: str) -> Practice:
     alexis_episode(practice, alexis, users["alice"])
     alexis_assessment(practice, alexis, users["alice"])
     alexis_notes(practice, alexis, users["alice"])
+    alexis_measures(practice, alexis, users["alice"], login=users["alexis"])
     alexis_joint_session(practice, alexis, users["alice"], today)
 
     for index in range(12):

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kithkin.clients.models import Client, Person
+from kithkin.measures import services
 from kithkin.partners.models import PlannedAction, TherapyPartner
 from kithkin.plans import services as plans
 from kithkin.plans.models import PlanVersion
@@ -140,14 +141,30 @@ def test_its_query_count_does_not_grow_with_a_busy_caseload(
     busy(world, world.carol, unit="sessions")
     alice = login(world.alice)
     alice.get(URL)
-    with django_assert_num_queries(14) as small:
+    # 15: the open measures alerts are one more.
+    with django_assert_num_queries(15) as small:
         alice.get(URL)
     for n in range(25):
-        busy(world, another_client(world, f"C{n:02d}"), unit=("weeks", "sessions")[n % 2])
+        other = another_client(world, f"C{n:02d}")
+        busy(world, other, unit=("weeks", "sessions")[n % 2])
+        if n % 5 == 0:
+            low_alliance(other)
     with django_assert_num_queries(len(small.captured_queries)):
         response = alice.get(URL, {"sort": "attention"})
     assert len(response.context["rows"]) == 26
+    assert sum(row.alerts for row in response.context["rows"]) == 5
     assert all(row.check_in_state == "overdue" for row in response.context["rows"])
+
+
+def low_alliance(client):
+    services.response_submit(
+        client=client,
+        instrument_code="alliance",
+        answers={item: 4 for item in range(1, 10)},
+        by=None,
+        via="office",
+        idempotency_key=f"low-alliance-{client.pk}",
+    )
 
 
 def test_a_check_in_shows_for_a_client_without_an_episode(world, login):
