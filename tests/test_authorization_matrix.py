@@ -125,12 +125,17 @@ MATRIX = {
     "measures_alert_acknowledge": row(302, 422, 404, 422, 404, 404, 404, 404, method="post"),
     "measures_fit_review": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
     "measures_link_create": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
+    "measures_kiosk_start": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
     # The client's own questionnaires: staff have no portal (403); each client answers their own.
     "portal_measures": CLIENTS_ONLY,
     "portal_measure": CLIENTS_ONLY,
     # Carol's one-time link needs no account; signed in as anyone but carol, it is the same
     # neutral "expired or already used" page as an unknown link (404).
     "measures_link": row(200, 404, 404, 404, 404, 200, 404, 404),
+    # The office tablet alice started for carol opens only in alice's own browser; to anyone
+    # else it is the same neutral hand-back page as a spent token (404).
+    # Only the browser the kiosk was started in opens it (measures/tests/test_kiosk.py).
+    "measures_kiosk": row(404, 404, 404, 404, 404, 404, 404, 404),
 }
 
 
@@ -186,7 +191,7 @@ def arguments(world):
 
 
 def carols_measures(world):
-    """A risk alert of carol's, and an unused one-time link for her."""
+    """A risk alert of carol's, an unused one-time link for her, and a kiosk alice started."""
     import uuid
 
     from kithkin.measures import services
@@ -200,10 +205,14 @@ def carols_measures(world):
         idempotency_key=str(uuid.uuid4()),
     )
     _, token = services.link_create(client=world.carol, instrument_code="gad7", by=world.alice)
+    _, kiosk_token = services.kiosk_start(
+        client=world.carol, instrument_code="gad7", by=world.alice
+    )
     return {
         "alert_id": world.carol.measure_alerts.get().pk,
         "code": "phq9",
         "token": token,
+        "kiosk_token": kiosk_token,
     }
 
 

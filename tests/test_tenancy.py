@@ -23,6 +23,7 @@ ARGUMENTS = {
     "alert_id": lambda world: world.carols_alert.pk,
     "code": lambda world: "phq9",
     "token": lambda world: world.carols_link_token,
+    "kiosk_token": lambda world: world.carols_kiosk_token,
 }
 
 # Text of the other practice's record that must never appear in mallory's responses.
@@ -146,6 +147,9 @@ def world(world):
     )
     world.carols_alert = world.carol.measure_alerts.get()
     _, world.carols_link_token = measures.link_create(
+        client=world.carol, instrument_code="alliance", by=world.alice
+    )
+    _, world.carols_kiosk_token = measures.kiosk_start(
         client=world.carol, instrument_code="alliance", by=world.alice
     )
     return world

@@ -290,6 +290,29 @@ else:
 # How long a "break the glass" emergency access lasts.
 KITHKIN_EMERGENCY_ACCESS_MINUTES = int(os.environ.get("KITHKIN_EMERGENCY_ACCESS_MINUTES", 240))
 
+# --- Email ------------------------------------------------------------------------------------
+# Reminders after sessions (kithkin.measures.reminders). Locally every mail is a file under
+# var/mail/, so nothing leaves the laptop; in production it goes through the practice's SMTP
+# server, encrypted: STARTTLS, or implicit TLS on port 465.
+DEFAULT_FROM_EMAIL = os.environ.get("KITHKIN_MAIL_FROM", "Kithkin <kithkin@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+if PRODUCTION:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ.get("KITHKIN_SMTP_HOST", "localhost")
+    EMAIL_PORT = int(os.environ.get("KITHKIN_SMTP_PORT", 587))
+    EMAIL_HOST_USER = os.environ.get("KITHKIN_SMTP_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("KITHKIN_SMTP_PASSWORD", "")
+    EMAIL_USE_SSL = EMAIL_PORT == 465
+    EMAIL_USE_TLS = not EMAIL_USE_SSL
+    EMAIL_TIMEOUT = 30
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = VAR_DIR / "mail"
+# Links in emails are absolute: there is no request to take the host from in a background job.
+KITHKIN_BASE_URL = os.environ.get("KITHKIN_BASE_URL") or (
+    f"https://{ALLOWED_HOSTS[0]}" if PRODUCTION and ALLOWED_HOSTS else "http://127.0.0.1:8000"
+)
+
 # --- Background jobs --------------------------------------------------------------------------
 REDIS_URL = os.environ.get("KITHKIN_REDIS_URL")
 HUEY_IMMEDIATE = env_flag("KITHKIN_HUEY_IMMEDIATE")

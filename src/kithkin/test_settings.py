@@ -18,3 +18,6 @@ class CheapArgon2PasswordHasher(Argon2PasswordHasher):
 
 
 PASSWORD_HASHERS = ["kithkin.test_settings.CheapArgon2PasswordHasher"]
+
+# Mail stays in memory (django.core.mail.outbox), whatever the mode.
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

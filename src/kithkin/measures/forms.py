@@ -136,3 +136,13 @@ class LinkForm(forms.Form):
         self.fields["instrument"].choices = [
             (code, instrument.short_title) for code, instrument in instruments.items()
         ]
+
+
+class KioskForm(forms.Form):
+    instrument = forms.ChoiceField(label="Questionnaire")
+
+    def __init__(self, *args, instruments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["instrument"].choices = [
+            (code, instrument.short_title) for code, instrument in instruments.items()
+        ]

@@ -177,9 +177,22 @@ class Alert(PracticeScoped):
         return AlertKind(self.kind).label
 
 
+class Purpose(models.TextChoices):
+    LINK = "link", "One-time link"
+    # Sent by email after an attended session: one per session, so a second save of the
+    # session's status never sends a second reminder.
+    REMINDER = "reminder", "Reminder after a session"
+    # The office tablet: opens only in the browser of the therapist who started it, for 30
+    # minutes, and never at the client's link address.
+    KIOSK = "kiosk", "Office tablet"
+
+
 class OneTimeLink(PracticeScoped):
-    """A link that lets a client answer one questionnaire without signing in. Only the SHA-256
-    of the token is stored: a copy of the database does not hold a working link."""
+    """A link that lets a client answer one questionnaire without signing in, or once on the
+    office tablet. Only the SHA-256 of the token is stored: a copy of the database does not hold
+    a working link."""
+
+    Purpose = Purpose
 
     client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="+")
     instrument = models.CharField(max_length=40)
@@ -187,6 +200,7 @@ class OneTimeLink(PracticeScoped):
         "schedule.Session", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     token_hash = models.CharField(max_length=64, unique=True)
+    purpose = models.CharField(max_length=10, choices=Purpose.choices, default=Purpose.LINK)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -204,6 +218,15 @@ class OneTimeLink(PracticeScoped):
                 condition=models.Q(used_at__isnull=True, response__isnull=True)
                 | models.Q(used_at__isnull=False, response__isnull=False),
                 name="link_used_with_its_response",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(purpose__in=[p.value for p in Purpose]),
+                name="link_purpose_known",
+            ),
+            models.UniqueConstraint(
+                fields=["session"],
+                condition=models.Q(purpose="reminder"),
+                name="one_reminder_per_session",
             ),
         ]
 

@@ -20,11 +20,12 @@ from kithkin.core.instruments import InstrumentError, ItemState
 from kithkin.measures import selectors, services
 from kithkin.measures.forms import QuestionnaireForm
 from kithkin.measures.instruments import instruments_for
-from kithkin.measures.models import Response
-from kithkin.measures.services import LinkUnusable, MeasuresError, token_hash
+from kithkin.measures.models import OneTimeLink, Response
+from kithkin.measures.services import KIOSK_SESSION_KEY, LinkUnusable, MeasuresError, token_hash
 from kithkin.web.forms import form_status
 
 THANKS = "Thank you. Your therapist will read your answers."
+HAND_BACK = "Thank you. Please hand the tablet back to your therapist."
 
 
 @login_required
@@ -91,7 +92,7 @@ def _neutral(request):
 
 
 def measures_link(request, token: str):
-    link = selectors.link_by_hash(token_hash(token))
+    link = selectors.link_by_hash(token_hash(token), services.LINK_PURPOSES)
     if link is None or not _may_use(request, link):
         return _neutral(request)
     if not link.is_usable:
@@ -146,3 +147,64 @@ def _may_use(request, link) -> bool:
     # gets the neutral page: a therapist enters answers on the record, not through the link.
     user = request.user
     return not user.is_authenticated or user.pk == link.client.portal_user_id
+
+
+# --- The office tablet ---------------------------------------------------------------------------
+# Starting the kiosk signs the tablet's browser out and binds its session to that one kiosk, so
+# these pages open only there; they use a template without the staff navigation, show the
+# client's first name and one questionnaire only, and answer every spent, expired or foreign
+# kiosk token with the same hand-back page.
+
+
+def _kiosk_over(request, response=None):
+    support = SUPPORT if response is not None and response.item9 == ItemState.ENDORSED else ""
+    context = {"message": HAND_BACK, "support": support}
+    return render(request, "measures/kiosk_done.html", context, status=200 if response else 404)
+
+
+def measures_kiosk(request, kiosk_token: str):
+    link = selectors.link_by_hash(token_hash(kiosk_token), (OneTimeLink.Purpose.KIOSK,))
+    # Only in the browser the kiosk was started in: a photographed or copied kiosk address
+    # opens nothing anywhere else, a staff member's browser included.
+    if link is None or request.session.get(KIOSK_SESSION_KEY) != link.token_hash:
+        return _kiosk_over(request)
+    if not link.is_usable:
+        sent = request.method == "POST" and link.response is not None
+        if sent and request.POST.get("key") == link.response.idempotency_key:
+            return _kiosk_over(request, link.response)
+        return _kiosk_over(request)
+    instrument = instruments_for(link.client.practice)[link.instrument]
+    first_name = link.client.preferred_name or link.client.given_name
+    if request.method != "POST":
+        audit_record(
+            practice_id=link.practice_id,
+            actor=link.created_by,
+            action="measures.kiosk.open",
+            resource_type="OneTimeLink",
+            resource_id=link.pk,
+            client_id=link.client_id,
+            reason=f"{link.instrument} opened on the office tablet",
+            ip=client_ip(request),
+        )
+        form = QuestionnaireForm(instrument=instrument)
+        return _answer_page(request, form, "measures/kiosk.html", first_name=first_name)
+    form = QuestionnaireForm(request.POST, instrument=instrument)
+    if form.is_valid():
+        try:
+            response = services.kiosk_submit(
+                token=kiosk_token,
+                by=link.created_by,
+                answers=form.cleaned_data["answers"],
+                idempotency_key=form.cleaned_data["key"],
+                free_text=form.cleaned_data.get("free_text"),
+                ip=client_ip(request),
+            )
+        except LinkUnusable:
+            return _kiosk_over(request)
+        except (InstrumentError, MeasuresError) as refused:
+            _refuse(form, refused)
+        else:
+            return _kiosk_over(request, response)
+    return _answer_page(
+        request, form, "measures/kiosk.html", first_name=first_name, status=form_status(form)
+    )

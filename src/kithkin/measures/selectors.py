@@ -330,10 +330,11 @@ def _recent(history: History, instruments) -> list[tuple[int, Response, str]]:
 # --- Links and the portal -----------------------------------------------------------------------
 
 
-def link_by_hash(token_hash: str) -> OneTimeLink | None:
-    """The link, used or not: the page decides, and answers every unusable link alike."""
+def link_by_hash(token_hash: str, purposes: tuple[str, ...]) -> OneTimeLink | None:
+    """The link, used or not: the page decides, and answers every unusable link alike. A token
+    of another purpose (a kiosk token at the link address) is as unknown as a made-up one."""
     return (
-        OneTimeLink.objects.filter(token_hash=token_hash)
+        OneTimeLink.objects.filter(token_hash=token_hash, purpose__in=purposes)
         .select_related("client__practice", "response")
         .first()
     )

@@ -26,7 +26,12 @@ from kithkin.schedule.models import Session
 
 LINK_DAYS = 7
 MAX_LINK_DAYS = 30
+KIOSK_MINUTES = 30
 NEUTRAL = "This link has expired or was already used."
+# The session key that binds an office tablet's browser to the one kiosk it was started for.
+KIOSK_SESSION_KEY = "kithkin_kiosk"
+# The purposes a client may open at the link address; a kiosk token works only at the kiosk's.
+LINK_PURPOSES = (OneTimeLink.Purpose.LINK, OneTimeLink.Purpose.REMINDER)
 
 
 class MeasuresError(ValueError):
@@ -192,6 +197,46 @@ def _raise_alerts(client: Client, response: Response) -> list[Alert]:
     return raised
 
 
+def _link_make(
+    *,
+    client: Client,
+    instrument_code: str,
+    by,
+    purpose: str,
+    lifetime: datetime.timedelta,
+    session: Session | None,
+    action: str,
+    reason: str,
+    ip: str | None,
+) -> tuple[OneTimeLink, str]:
+    instrument = instrument_for(client.practice, instrument_code)
+    if session is not None and session.client_id != client.pk:
+        raise MeasuresError("That session is not one of this client's.", field="session")
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    link = OneTimeLink.objects.create(
+        practice_id=client.practice_id,
+        client=client,
+        instrument=instrument.code,
+        session=session,
+        purpose=purpose,
+        token_hash=token_hash(token),
+        created_by=by,
+        created_at=now,
+        expires_at=now + lifetime,
+    )
+    _audit(
+        by=by,
+        action=action,
+        client=client,
+        resource_type="OneTimeLink",
+        resource_id=link.pk,
+        reason=f"{instrument.code}, {reason}",
+        ip=ip,
+    )
+    return link, token
+
+
 @transaction.atomic
 def link_create(
     *,
@@ -204,55 +249,63 @@ def link_create(
 ) -> tuple[OneTimeLink, str]:
     """A single-use link for one client and one questionnaire. The raw token is returned once,
     here, and never stored."""
-    instrument = instrument_for(client.practice, instrument_code)
     if not 1 <= days <= MAX_LINK_DAYS:
         raise MeasuresError(
             f"A link lasts from 1 to {MAX_LINK_DAYS} days; {days} is outside that.", field="days"
         )
-    if session is not None and session.client_id != client.pk:
-        raise MeasuresError("That session is not one of this client's.", field="session")
-    token = secrets.token_urlsafe(32)
-    now = timezone.now()
-    link = OneTimeLink.objects.create(
-        practice_id=client.practice_id,
+    return _link_make(
         client=client,
-        instrument=instrument.code,
-        session=session,
-        token_hash=token_hash(token),
-        created_by=by,
-        created_at=now,
-        expires_at=now + datetime.timedelta(days=days),
-    )
-    _audit(
+        instrument_code=instrument_code,
         by=by,
+        purpose=OneTimeLink.Purpose.LINK,
+        lifetime=datetime.timedelta(days=days),
+        session=session,
         action="measures.link.create",
-        client=client,
-        resource_type="OneTimeLink",
-        resource_id=link.pk,
-        reason=f"{instrument.code}, valid {days} days",
+        reason=f"valid {days} days",
         ip=ip,
     )
-    return link, token
 
 
 @transaction.atomic
-def link_redeem(
+def kiosk_start(
+    *, client: Client, instrument_code: str, by, ip: str | None = None
+) -> tuple[OneTimeLink, str]:
+    """Hands the office tablet to the client for one questionnaire. The token opens only in the
+    browser of the therapist who started it, once, for KIOSK_MINUTES."""
+    return _link_make(
+        client=client,
+        instrument_code=instrument_code,
+        by=by,
+        purpose=OneTimeLink.Purpose.KIOSK,
+        lifetime=datetime.timedelta(minutes=KIOSK_MINUTES),
+        session=None,
+        action="measures.kiosk.start",
+        reason=f"office tablet, valid {KIOSK_MINUTES} minutes",
+        ip=ip,
+    )
+
+
+def _redeem(
     *,
     token: str,
+    purposes: tuple[str, ...],
+    via: str,
+    by,
     answers: Mapping[int, int | None],
     idempotency_key: str,
-    free_text: str | None = None,
-    ip: str | None = None,
+    free_text: str | None,
+    action: str,
+    ip: str | None,
 ) -> Response:
-    """Submits the link's questionnaire and uses the link up, in one transaction. The row lock
-    makes two submissions at once take turns: the second finds the link used."""
     link = (
         OneTimeLink.objects.select_for_update()
         .select_related("client__practice")
-        .filter(token_hash=token_hash(token))
+        .filter(token_hash=token_hash(token), purpose__in=purposes)
         .first()
     )
     if link is None:
+        raise LinkUnusable()
+    if link.purpose == OneTimeLink.Purpose.KIOSK and getattr(by, "pk", None) != link.created_by_id:
         raise LinkUnusable()
     if link.used_at is not None:
         # The same form sent twice (a double click) gets its own response back, not a refusal.
@@ -266,8 +319,8 @@ def link_redeem(
         client=link.client,
         instrument_code=link.instrument,
         answers=answers,
-        by=None,
-        via=Response.Via.LINK,
+        by=by,
+        via=via,
         session=link.session,
         idempotency_key=idempotency_key,
         free_text=free_text,
@@ -277,8 +330,8 @@ def link_redeem(
     link.response = response
     link.save(update_fields=["used_at", "response"])
     _audit(
-        by=None,
-        action="measures.link.redeem",
+        by=by,
+        action=action,
         client=link.client,
         resource_type="OneTimeLink",
         resource_id=link.pk,
@@ -286,6 +339,56 @@ def link_redeem(
         ip=ip,
     )
     return response
+
+
+@transaction.atomic
+def link_redeem(
+    *,
+    token: str,
+    answers: Mapping[int, int | None],
+    idempotency_key: str,
+    free_text: str | None = None,
+    ip: str | None = None,
+) -> Response:
+    """Submits the link's questionnaire and uses the link up, in one transaction. The row lock
+    makes two submissions at once take turns: the second finds the link used. A kiosk token is
+    not a link: it is unknown here."""
+    return _redeem(
+        token=token,
+        purposes=LINK_PURPOSES,
+        via=Response.Via.LINK,
+        by=None,
+        answers=answers,
+        idempotency_key=idempotency_key,
+        free_text=free_text,
+        action="measures.link.redeem",
+        ip=ip,
+    )
+
+
+@transaction.atomic
+def kiosk_submit(
+    *,
+    token: str,
+    by,
+    answers: Mapping[int, int | None],
+    idempotency_key: str,
+    free_text: str | None = None,
+    ip: str | None = None,
+) -> Response:
+    """The client's answers on the office tablet, entered under the therapist who started the
+    kiosk (``by``), and the kiosk token used up."""
+    return _redeem(
+        token=token,
+        purposes=(OneTimeLink.Purpose.KIOSK,),
+        via=Response.Via.OFFICE,
+        by=by,
+        answers=answers,
+        idempotency_key=idempotency_key,
+        free_text=free_text,
+        action="measures.kiosk.submit",
+        ip=ip,
+    )
 
 
 @transaction.atomic

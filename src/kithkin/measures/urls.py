@@ -14,9 +14,12 @@ urlpatterns = [
     ),
     path(CLIENT + "fit-reviews/", views.measures_fit_review, name="measures_fit_review"),
     path(CLIENT + "links/", views.measures_link_create, name="measures_link_create"),
+    path(CLIENT + "kiosk/", views.measures_kiosk_start, name="measures_kiosk_start"),
     # The client's own questionnaires. The client comes from the signed-in account.
     path("portal/measures/", portal_views.portal_measures, name="portal_measures"),
     path("portal/measures/<slug:code>/", portal_views.portal_measure, name="portal_measure"),
     # A one-time link: no account, the token is the key.
     path("q/<str:token>/", portal_views.measures_link, name="measures_link"),
+    # The office tablet: only in the browser of the therapist who started it, once.
+    path("kiosk/<str:kiosk_token>/", portal_views.measures_kiosk, name="measures_kiosk"),
 ]

@@ -14,10 +14,16 @@ from kithkin.audit.request import client_ip
 from kithkin.core.access import Action, can
 from kithkin.core.instruments import InstrumentError
 from kithkin.measures import selectors, services
-from kithkin.measures.forms import AcknowledgeForm, FitReviewForm, LinkForm, OfficeForm
+from kithkin.measures.forms import (
+    AcknowledgeForm,
+    FitReviewForm,
+    KioskForm,
+    LinkForm,
+    OfficeForm,
+)
 from kithkin.measures.instruments import instruments_for
 from kithkin.measures.models import Alert, Response
-from kithkin.measures.services import MeasuresError
+from kithkin.measures.services import KIOSK_SESSION_KEY, MeasuresError, token_hash
 from kithkin.web.forms import form_status
 
 
@@ -57,6 +63,7 @@ def _page(
     ack_forms=None,
     fit_form=None,
     link_form=None,
+    kiosk_form=None,
     created_link=None,
     status=200,
 ):
@@ -77,7 +84,11 @@ def _page(
         "may_acknowledge": may_acknowledge,
         "fit_form": (fit_form or FitReviewForm()) if may_change else None,
         "link_form": (link_form or LinkForm(instruments=page.instruments)) if may_change else None,
+        "kiosk_form": (kiosk_form or KioskForm(instruments=page.instruments))
+        if may_change
+        else None,
         "created_link": created_link,
+        "kiosk_minutes": services.KIOSK_MINUTES,
     }
     return render(request, "measures/measures.html", context, status=status)
 
@@ -210,3 +221,28 @@ def measures_link_create(request, client_id: int):
             }
             return _page(request, client, created_link=created)
     return _page(request, client, link_form=form, status=form_status(form))
+
+
+@login_required
+@require_POST
+def measures_kiosk_start(request, client_id: int):
+    client = client_for(request, client_id, Action.CHANGE_CLIENT)
+    form = KioskForm(request.POST, instruments=instruments_for(client.practice))
+    if form.is_valid():
+        try:
+            _, token = services.kiosk_start(
+                client=client,
+                instrument_code=form.cleaned_data["instrument"],
+                by=request.user,
+                ip=client_ip(request),
+            )
+        except (InstrumentError, MeasuresError) as refused:
+            _refuse(form, refused)
+        else:
+            # The tablet goes to the client holding no staff session: this browser is signed
+            # out (the therapist's other sessions stay), and its new session opens this kiosk
+            # and nothing else. Back, or any other address, leads to the sign-in page.
+            request.session.flush()
+            request.session[KIOSK_SESSION_KEY] = token_hash(token)
+            return redirect(reverse("measures_kiosk", args=[token]))
+    return _page(request, client, kiosk_form=form, status=form_status(form))

@@ -22,6 +22,7 @@ from kithkin.core.schedule import (
     check_episode,
     outcome,
 )
+from kithkin.measures.tasks import session_reminder
 from kithkin.partners.models import TherapyPartner
 from kithkin.relationships.models import Episode, TherapyRelationship
 from kithkin.schedule.models import Session, SessionAttendee
@@ -279,4 +280,9 @@ def session_set_status(
         present = sum(a.attendance == Attendance.ATTENDED for a in attendees)
         reason += f"; {present} of {len(attendees)} attendee(s) came"
     _audit(by, "session.status", locked, ip, reason)
+    if after is Status.ATTENDED:
+        # After the commit, so the job never reads a status that was rolled back; the job
+        # itself sends at most one reminder per session, however often it is attended again.
+        session_id = locked.pk
+        transaction.on_commit(lambda: session_reminder(session_id))
     return locked
