@@ -430,6 +430,8 @@ def everything_was_saved(client_id: int):
         "episode.transition",
         "session.schedule",
         "session.status",
+        # The attended session sends the client a check-in link (measures/reminders.py).
+        "measures.reminder.send",
         "progress_note.create",
         "progress_note.sign",
         "progress_note.addendum",

@@ -142,6 +142,9 @@ class KioskForm(forms.Form):
     instrument = forms.ChoiceField(label="Questionnaire")
 
     def __init__(self, *args, instruments, **kwargs):
+        # Its own element ids: the link form on the same page has an "instrument" field too,
+        # and two elements with one id leave a label pointing at the wrong select.
+        kwargs.setdefault("auto_id", "id_kiosk_%s")
         super().__init__(*args, **kwargs)
         self.fields["instrument"].choices = [
             (code, instrument.short_title) for code, instrument in instruments.items()
