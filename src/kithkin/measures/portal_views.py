@@ -104,15 +104,12 @@ def measures_link(request, token: str):
     instrument = instruments_for(link.client.practice)[link.instrument]
     first_name = link.client.preferred_name or link.client.given_name
     if request.method != "POST":
-        audit_record(
-            practice_id=link.practice_id,
+        _audit_open(
+            request,
+            link,
             actor=request.user if request.user.is_authenticated else None,
             action="measures.link.open",
-            resource_type="OneTimeLink",
-            resource_id=link.pk,
-            client_id=link.client_id,
             reason=f"{link.instrument} opened",
-            ip=client_ip(request),
         )
         form = QuestionnaireForm(instrument=instrument)
         return _answer_page(request, form, "measures/link.html", first_name=first_name)
@@ -156,6 +153,21 @@ def _may_use(request, link) -> bool:
 # kiosk token with the same hand-back page.
 
 
+def _audit_open(request, link, *, actor, action: str, reason: str) -> None:
+    """Opening a link or a kiosk is a read of the client's questionnaire: it is in the record's
+    access log like any other."""
+    audit_record(
+        practice_id=link.practice_id,
+        actor=actor,
+        action=action,
+        resource_type="OneTimeLink",
+        resource_id=link.pk,
+        client_id=link.client_id,
+        reason=reason,
+        ip=client_ip(request),
+    )
+
+
 def _kiosk_over(request, response=None):
     support = SUPPORT if response is not None and response.item9 == ItemState.ENDORSED else ""
     context = {"message": HAND_BACK, "support": support}
@@ -176,15 +188,12 @@ def measures_kiosk(request, kiosk_token: str):
     instrument = instruments_for(link.client.practice)[link.instrument]
     first_name = link.client.preferred_name or link.client.given_name
     if request.method != "POST":
-        audit_record(
-            practice_id=link.practice_id,
+        _audit_open(
+            request,
+            link,
             actor=link.created_by,
             action="measures.kiosk.open",
-            resource_type="OneTimeLink",
-            resource_id=link.pk,
-            client_id=link.client_id,
             reason=f"{link.instrument} opened on the office tablet",
-            ip=client_ip(request),
         )
         form = QuestionnaireForm(instrument=instrument)
         return _answer_page(request, form, "measures/kiosk.html", first_name=first_name)
