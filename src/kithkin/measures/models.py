@@ -138,7 +138,14 @@ class Alert(PracticeScoped):
     kind = models.CharField(max_length=20, choices=ALERT_CHOICES)
     # The rule's own sentence: session numbers and scores, written by the core, no client words.
     reason = models.TextField()
-    response = models.ForeignKey(Response, on_delete=models.PROTECT, related_name="alerts")
+    # The response that raised it, or, for an alert that silence raises (no feedback for three
+    # sessions), the attended session whose recording raised it.
+    response = models.ForeignKey(
+        Response, on_delete=models.PROTECT, null=True, blank=True, related_name="alerts"
+    )
+    session = models.ForeignKey(
+        "schedule.Session", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     session_number = models.PositiveIntegerField()
     raised_at = models.DateTimeField()
     acknowledged_by = models.ForeignKey(
@@ -153,6 +160,15 @@ class Alert(PracticeScoped):
         constraints = [
             models.UniqueConstraint(
                 fields=["response", "kind"], name="one_alert_kind_per_response"
+            ),
+            models.UniqueConstraint(
+                fields=["session", "kind"],
+                condition=models.Q(response__isnull=True),
+                name="one_alert_kind_per_recorded_session",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(response__isnull=False) | models.Q(session__isnull=False),
+                name="alert_raised_by_a_response_or_a_session",
             ),
             models.CheckConstraint(
                 condition=models.Q(kind__in=[k.value for k in AlertKind]),
@@ -274,3 +290,92 @@ class FitReview(PracticeScoped):
                 name="fit_review_decision_known",
             ),
         ]
+
+
+class PracticeInstrument(PracticeScoped):
+    """A licensed instrument (SRS, ORS, WAI-SR...) a practice loaded from its own definition
+    file. The file's exact text is kept, with its SHA-256, so every response scored with it can
+    be traced to the words and rules the client saw; a new version is a new row, and the old
+    one is retired, never edited."""
+
+    code = models.CharField(max_length=40)
+    version = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    definition = models.TextField()
+    sha256 = models.CharField(max_length=64)
+    # What the practice says about its licence: who granted it, its number, until when.
+    licence = models.TextField()
+    loaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    loaded_at = models.DateTimeField()
+    retired_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["code", "-loaded_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "code", "version"], name="practice_instrument_version_once"
+            ),
+            models.UniqueConstraint(
+                fields=["practice", "code"],
+                condition=models.Q(retired_at__isnull=True),
+                name="one_live_practice_instrument_per_code",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(retired_at__isnull=True, retired_by__isnull=True)
+                | models.Q(retired_at__isnull=False, retired_by__isnull=False),
+                name="practice_instrument_retired_by_whom_and_when",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.version} of practice {self.practice_id}"
+
+
+class FeedbackSummary(PracticeScoped):
+    """One client's feedback with one therapist, pre-aggregated for the practice view.
+
+    The practice view reads these rows, a few per client, instead of every response: the figures
+    are sums over them, so the view costs the same with a thousand responses or a million. Each
+    row is recomputed whole from the client's history whenever a response arrives or a session
+    is recorded (never incremented), so it cannot drift from the record. It holds counts and
+    flags only, no scores a person could be told apart by.
+    """
+
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="+")
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    attended_sessions = models.PositiveIntegerField(default=0)
+    # Attended sessions with the client's own alliance check-in.
+    feedback_sessions = models.PositiveIntegerField(default=0)
+    # The client's alliance check-ins (the latest of each session), as item means (0-10): their
+    # sum for the average, and their count in five bands of two points for the distribution.
+    alliance_sum = models.FloatField(default=0)
+    alliance_0_2 = models.PositiveIntegerField(default=0)
+    alliance_2_4 = models.PositiveIntegerField(default=0)
+    alliance_4_6 = models.PositiveIntegerField(default=0)
+    alliance_6_8 = models.PositiveIntegerField(default=0)
+    alliance_8_10 = models.PositiveIntegerField(default=0)
+    # The Talking Therapies outcome from the first to the last session with both PHQ-9 and
+    # GAD-7 complete; every flag is False until two such sessions exist.
+    outcome_assessed = models.BooleanField(default=False)
+    case_at_start = models.BooleanField(default=False)
+    reliable_improvement = models.BooleanField(default=False)
+    recovered = models.BooleanField(default=False)
+    reliable_recovery = models.BooleanField(default=False)
+    reliable_deterioration = models.BooleanField(default=False)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "therapist"], name="one_feedback_summary_per_course"
+            ),
+        ]
+        # The practice view groups a practice's rows by therapist.
+        indexes = [models.Index(fields=["practice", "therapist"])]
