@@ -9,7 +9,7 @@ administers the practice; carol and dave are clients; mallory works in another p
 import pytest
 from django.urls import reverse
 
-from tests.test_tenancy import project_patterns
+from tests.test_tenancy import loaded_instrument, project_patterns
 
 PERSONAS = ("anonymous", "alice", "bob", "sam", "adam", "carol", "dave", "mallory")
 
@@ -40,7 +40,13 @@ MATRIX = {
     "password_change": ANY_SIGNED_IN,
     "user_end_sessions": row(302, 403, 403, 403, 302, 403, 403, 403, method="post"),
     "user_deactivate": row(302, 403, 403, 403, 302, 403, 403, 403, method="post"),
+    # The practice's licensed instruments: its admin loads and retires them; retiring goes back
+    # to the list (302).
+    "practice_instruments": ADMINS_ONLY,
+    "practice_instrument_retire": row(302, 403, 403, 403, 302, 403, 403, 403, method="post"),
     "caseload": CLINICIANS_ONLY,
+    # Figures summed over clients, small ones withheld: every member of staff, no client.
+    "practice_feedback": row(302, 200, 200, 200, 200, 403, 403, 200),
     "client_create": CLINICIANS_ONLY,
     # carol's record: her therapist and his supervisor read it; nobody else learns it exists.
     "client_detail": row(302, 200, 404, 200, 404, 404, 404, 404),
@@ -187,6 +193,7 @@ def arguments(world):
         **carols_plan(world),
         "session_id": carols_session(world).pk,
         **carols_measures(world),
+        "instrument_id": loaded_instrument(world).pk,
     }
 
 

@@ -11,6 +11,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -172,3 +173,42 @@ def test_development_mode_fails_the_deployment_checks(installation):
     assert result.returncode != 0
     for check in ("security.W004", "security.W008", "security.W012", "security.W016"):
         assert check in result.stderr
+
+
+PRACTICE_WITH_ADMIN = """
+import django
+django.setup()
+from kithkin.accounts.models import User
+from kithkin.practices.models import Practice
+
+practice = Practice.objects.create(name="Riverside", slug="riverside")
+User.objects.create_user(username="adam", role="admin", practice=practice)
+"""
+
+
+def test_instruments_loads_a_definition_once_and_refuses_on_stderr(installation):
+    made = installation.django(PRACTICE_WITH_ADMIN)
+    assert made.returncode == 0, made.stderr
+    example = Path(__file__).resolve().parents[1] / "docs/instruments/example-instrument.json"
+    load = ("instruments", "load", "--practice", "riverside", "--user", "adam")
+    licence = ("--licence", "Made up: no licence needed")
+
+    first = installation.kithkin(*load, *licence, str(example))
+    assert first.returncode == 0, first.stderr
+    assert "Loaded Session Rating Example (made up)" in first.stdout
+
+    second = installation.kithkin(*load, *licence, str(example))
+    assert second.returncode == 1
+    assert "example-instrument.json: Version 0.1 of session_rating_example was already" in (
+        second.stderr
+    )
+    blank = installation.kithkin(*load, "--licence", "", str(example))
+    assert blank.returncode == 1 and "Say what licence" in blank.stderr
+    assert installation.count("measures_practiceinstrument") == 1
+
+    listed = installation.kithkin("instruments", "list", "--practice", "riverside")
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.startswith("session_rating_example\t0.1\tlive\t")
+    unknown = installation.kithkin("instruments", "list", "--practice", "nowhere")
+    assert unknown.returncode == 1
+    assert "There is no practice with the slug 'nowhere'." in unknown.stderr

@@ -4,6 +4,8 @@ The URLs come from the URL configuration itself, so a page added later is covere
 added. A URL whose arguments this test does not know fails: teach ``ARGUMENTS`` what to pass.
 """
 
+from pathlib import Path
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -24,6 +26,7 @@ ARGUMENTS = {
     "code": lambda world: "phq9",
     "token": lambda world: world.carols_link_token,
     "kiosk_token": lambda world: world.carols_kiosk_token,
+    "instrument_id": lambda world: world.loaded_instrument.pk,
 }
 
 # Text of the other practice's record that must never appear in mallory's responses.
@@ -56,6 +59,16 @@ def fill(route: str, entry: URLPattern, world, missing: bool = False) -> str:
         value = 987654321 if missing else ARGUMENTS[name](world)
         path = path.replace(f"<{kind}:{name}>", str(value))
     return "/" + path.lstrip("^").rstrip("$")
+
+
+def loaded_instrument(world):
+    """The made-up example of docs/instruments, loaded by adam into carol's practice."""
+    from kithkin.measures.library import instrument_load
+
+    example = Path(__file__).resolve().parents[1] / "docs/instruments/example-instrument.json"
+    return instrument_load(
+        practice=world.practice, text=example.read_text("utf-8"), licence="Test", by=world.adam
+    )
 
 
 @pytest.fixture
@@ -152,6 +165,7 @@ def world(world):
     _, world.carols_kiosk_token = measures.kiosk_start(
         client=world.carol, instrument_code="alliance", by=world.alice
     )
+    world.loaded_instrument = loaded_instrument(world)
     return world
 
 

@@ -36,6 +36,8 @@ class Action(StrEnum):
     MANAGE_PRACTICE = "practice.manage"
     VIEW_PSYCHOTHERAPY_NOTE = "psychotherapy_note.view"
     CHANGE_PSYCHOTHERAPY_NOTE = "psychotherapy_note.change"
+    # The practice view: feedback figures summed over clients, never one client's.
+    VIEW_PRACTICE_FEEDBACK = "practice_feedback.view"
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,10 @@ def _can_in_practice(actor: Actor, action: Action) -> Decision:
         if actor.role is Role.ADMIN:
             return allow("practice admin")
         return deny("only practice admins manage the practice")
+    if action is Action.VIEW_PRACTICE_FEEDBACK:
+        if actor.role is Role.ADMIN or actor.role in CLINICIANS:
+            return allow("staff see the practice's feedback figures, summed over clients")
+        return deny("the practice view is for the practice's staff")
     return deny(f"{action} is not a practice-wide action")
 
 
@@ -196,3 +202,21 @@ def _can_on_psychotherapy_note(
     if actor.role in CLINICIANS and actor.user_id == note.author_id:
         return allow("author of the psychotherapy note")
     return deny("psychotherapy notes are readable by their author alone")
+
+
+def feedback_lines(actor: Actor, therapist_ids: frozenset[int]) -> frozenset[int]:
+    """The therapists whose own line of the practice view this actor sees: a therapist their
+    own, a supervisor theirs and their supervisees', an admin everyone's (the figures are summed
+    over clients and small ones withheld, so the admin still reads no client's record)."""
+    if not actor.active or not can(actor, Action.VIEW_PRACTICE_FEEDBACK, _scope(actor)):
+        return frozenset()
+    if actor.role is Role.ADMIN:
+        return therapist_ids
+    own = {actor.user_id}
+    if actor.role is Role.SUPERVISOR:
+        own |= actor.supervisee_ids
+    return therapist_ids & own
+
+
+def _scope(actor: Actor) -> PracticeScope:
+    return PracticeScope(practice_id=actor.practice_id if actor.practice_id is not None else -1)

@@ -270,6 +270,14 @@ def no_feedback(history: Sequence[SessionRecord], settings: AlertSettings) -> Al
     )
 
 
+def silent_run(history: Sequence[SessionRecord]) -> tuple[int, ...]:
+    """The numbers of the newest sessions without an alliance score, oldest first: the whole
+    silence a no-feedback alert speaks of, however long it has grown since the alert was raised.
+    Empty when the newest session has a score."""
+    run = list(itertools.takewhile(lambda r: r.alliance is None, reversed(history)))
+    return tuple(r.number for r in reversed(run))
+
+
 def not_on_track(history: Sequence[SessionRecord], settings: AlertSettings) -> Alert | None:
     # Deterioration is flagged whenever it shows; a lack of improvement only once enough sessions
     # have gone by for improvement to be expected.

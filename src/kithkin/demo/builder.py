@@ -20,6 +20,7 @@ from kithkin.demo.measures import alexis_measures
 from kithkin.demo.notes import alexis_notes
 from kithkin.demo.plans import demo_plans
 from kithkin.demo.sessions import alexis_joint_session
+from kithkin.measures.summaries import summaries_rebuild
 from kithkin.partners.models import PlannedAction, TherapyPartner
 from kithkin.practices.models import Practice
 from kithkin.relationships.models import TherapyRelationship
@@ -201,6 +202,9 @@ def _create_demo(*, password: str) -> Practice:
         _weekly_sessions(practice, client, therapist, weeks=rng.randrange(1, 20), rng=rng)
     other_episodes(practice, skip=alexis, today=today)
     demo_plans(practice, alexis=alexis, alice=users["alice"], today=today)
+    # The other clients' sessions were written in bulk, past the services that keep the practice
+    # view's summaries: its figures are computed once, from the whole record.
+    summaries_rebuild(practice)
     return practice
 
 

@@ -7,6 +7,7 @@ import uuid
 from django import forms
 
 from kithkin.core.instruments import Instrument, InstrumentError, score
+from kithkin.measures.library import MAX_DEFINITION_BYTES
 from kithkin.measures.models import FitReview, Response
 from kithkin.measures.services import LINK_DAYS, MAX_LINK_DAYS
 
@@ -149,3 +150,35 @@ class KioskForm(forms.Form):
         self.fields["instrument"].choices = [
             (code, instrument.short_title) for code, instrument in instruments.items()
         ]
+
+
+class InstrumentLoadForm(forms.Form):
+    """A licensed instrument's definition file and the licence the practice holds for it. No
+    idempotency key: a practice loads a code and version once, so the same file sent twice is
+    refused the second time and stored once."""
+
+    definition = forms.FileField(
+        label="Definition file",
+        help_text=f"A JSON file in Kithkin's definition format, at most "
+        f"{MAX_DEFINITION_BYTES // 1024} KB.",
+        widget=forms.FileInput(attrs={"accept": ".json,application/json"}),
+        error_messages={
+            "required": "Choose the definition file to load.",
+            "empty": "The file is empty.",
+        },
+    )
+    licence = forms.CharField(
+        label="The practice's licence",
+        max_length=2000,
+        widget=forms.Textarea(attrs=TEXT),
+        help_text="Who granted it, its number, and until when. Kept with the definition.",
+        error_messages={
+            "required": "Say what licence the practice holds for this instrument: who granted "
+            "it, its number, and until when."
+        },
+    )
+
+    def clean_definition(self) -> bytes:
+        # One byte past the limit is enough for the service to refuse a file as too large,
+        # without reading the rest of it into memory.
+        return self.cleaned_data["definition"].read(MAX_DEFINITION_BYTES + 1)

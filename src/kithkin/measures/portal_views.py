@@ -101,7 +101,10 @@ def measures_link(request, token: str):
         if sent and request.POST.get("key") == link.response.idempotency_key:
             return _done(request, link.response)
         return _neutral(request)
-    instrument = instruments_for(link.client.practice)[link.instrument]
+    instrument = instruments_for(link.client.practice).get(link.instrument)
+    if instrument is None:
+        # The practice retired the questionnaire after the link was made: it takes no answers.
+        return _neutral(request)
     first_name = link.client.preferred_name or link.client.given_name
     if request.method != "POST":
         _audit_open(
@@ -185,7 +188,10 @@ def measures_kiosk(request, kiosk_token: str):
         if sent and request.POST.get("key") == link.response.idempotency_key:
             return _kiosk_over(request, link.response)
         return _kiosk_over(request)
-    instrument = instruments_for(link.client.practice)[link.instrument]
+    instrument = instruments_for(link.client.practice).get(link.instrument)
+    if instrument is None:
+        # Retired after the kiosk was started: it takes no answers.
+        return _kiosk_over(request)
     first_name = link.client.preferred_name or link.client.given_name
     if request.method != "POST":
         _audit_open(

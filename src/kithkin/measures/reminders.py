@@ -40,9 +40,12 @@ def reminder_send(*, session_id: int) -> OneTimeLink | None:
     and the job may be tried again; only a commit failing after a sent mail could send twice.
     """
     # The session row is the lock two copies of the job take turns on; the unique reminder per
-    # session is the backstop.
+    # session is the backstop. Only that row, and "no key": a plain lock on the joined client
+    # and practice rows held them against the commit-time foreign-key checks of every other
+    # write in the practice, while this job waited for the audit's chain head those writes
+    # held: a deadlock.
     session = (
-        Session.objects.select_for_update()
+        Session.objects.select_for_update(of=("self",), no_key=True)
         .select_related("client__practice", "therapist")
         .filter(pk=session_id)
         .first()

@@ -25,6 +25,7 @@ from kithkin.measures.instruments import (
     PHQ9,
     alliance_mean,
     instruments_for,
+    instruments_on_record,
 )
 from kithkin.measures.models import Alert, Answer, FitReview, OneTimeLink, Response
 from kithkin.schedule.models import Session
@@ -79,6 +80,13 @@ def history_of(client) -> History:
             response__client=client, response__instrument=PHQ9, item=9
         ).values_list("response_id", "value")
     )
+    return history_from(sessions, responses, item9)
+
+
+def history_from(
+    sessions: list[Session], responses: list[Response], item9: dict[int, int]
+) -> History:
+    """One client's history from their attended sessions and responses, both oldest first."""
     numbers = {s.pk: n for n, s in enumerate(sessions, start=1)}
     starts = [s.starts_at for s in sessions]
     occasions = [Occasion(n, s) for n, s in enumerate(sessions, start=1)]
@@ -201,8 +209,11 @@ def measures_page(client) -> MeasuresPage:
             )
         )
     gap_session, gap, could_be_better = _gap(history, instruments[ALLIANCE], answers)
+    # The session is the one whose recording raised an alert that silence raises (no response).
     alerts = list(
-        Alert.objects.filter(client=client).select_related("acknowledged_by", "response")[:200]
+        Alert.objects.filter(client=client).select_related(
+            "acknowledged_by", "response", "session"
+        )[:200]
     )
     return MeasuresPage(
         instruments=instruments,
@@ -228,7 +239,7 @@ def measures_page(client) -> MeasuresPage:
         fit_reviews=list(FitReview.objects.filter(client=client).select_related("by")[:50]),
         fit_check_due=fit_check_due(client, history.sessions),
         sessions=history.sessions,
-        recent=_recent(history, instruments),
+        recent=_recent(history, instruments, instruments_on_record(client.practice)),
     )
 
 
@@ -318,12 +329,16 @@ def _trajectory(history: History, instrument: Instrument) -> Trajectory:
     return Trajectory(instrument, svg, text_alternative(points, bands=bands))
 
 
-def _recent(history: History, instruments) -> list[tuple[int, Response, str]]:
-    rows = [
-        (history.placed[r.pk], r, display_of(instruments[r.instrument], r))
-        for r in reversed(history.responses[-30:])
-        if r.instrument in instruments
-    ]
+def _recent(history: History, instruments, on_record) -> list[tuple[int, Response, str]]:
+    """Each response worded with the definition it was scored with: a licensed instrument the
+    practice has since retired, or replaced by a new version, still shows as it was given."""
+    rows = []
+    for r in reversed(history.responses[-30:]):
+        instrument = on_record.get((r.instrument, r.instrument_version)) or instruments.get(
+            r.instrument
+        )
+        if instrument is not None:
+            rows.append((history.placed[r.pk], r, display_of(instrument, r)))
     return rows
 
 

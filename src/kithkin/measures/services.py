@@ -1,6 +1,6 @@
-"""Writes for feedback: responses, the alerts they raise, one-time links, acknowledgements and
-fit reviews. Each service is atomic and writes its audit event in the same transaction; a
-refused request raises before anything is written.
+"""Writes for feedback: responses, the alerts they and recorded sessions raise, one-time links,
+acknowledgements and fit reviews. Each service is atomic and writes its audit event in the same
+transaction; a refused request raises before anything is written.
 
 Audit reasons carry ids, codes and kinds, never a score or the client's words: those stay in
 the rows the event points to (the free text encrypted).
@@ -16,11 +16,16 @@ from django.utils import timezone
 
 from kithkin.audit.services import audit_record
 from kithkin.clients.models import Client
-from kithkin.core.alerts import evaluate
+from kithkin.core.alerts import AlertKind, evaluate, no_feedback, silent_run
 from kithkin.core.instruments import InstrumentError, score
 from kithkin.measures import selectors
-from kithkin.measures.instruments import alert_settings_for, instrument_for, instruments_for
+from kithkin.measures.instruments import (
+    alert_settings_for,
+    instrument_for,
+    shipped_for,
+)
 from kithkin.measures.models import Alert, Answer, FitReview, OneTimeLink, Response
+from kithkin.measures.summaries import summaries_refresh
 from kithkin.relationships.models import Episode
 from kithkin.schedule.models import Session
 
@@ -99,7 +104,8 @@ def response_submit(
     and audits it. An answer the instrument does not allow raises InstrumentError and stores
     nothing; the same idempotency key sent again returns the first response."""
     # The client row is the lock two copies of one submission take turns on.
-    Client.objects.select_for_update().filter(pk=client.pk).first()
+    # "No key": a lock that still lets other commits' foreign-key checks on the client pass.
+    Client.objects.select_for_update(no_key=True).filter(pk=client.pk).first()
     key = str(idempotency_key)
     existing = Response.objects.filter(practice_id=client.practice_id, idempotency_key=key).first()
     if existing is not None:
@@ -145,9 +151,12 @@ def response_submit(
         for number, value in sorted(answers.items())
         if value is not None
     )
-    response.new_alerts = (
-        _raise_alerts(client, response) if respondent == Response.Respondent.CLIENT else []
-    )
+    response.new_alerts = []
+    if respondent == Response.Respondent.CLIENT:
+        # Read once: the alerts and the practice view's summary both come from this history.
+        history = selectors.history_of(client)
+        response.new_alerts = _raise_alerts(client, response, history)
+        summaries_refresh(client, history)
     kinds = ", ".join(alert.kind for alert in response.new_alerts) or "none"
     _audit(
         by=by,
@@ -162,15 +171,23 @@ def response_submit(
     return response
 
 
-def _raise_alerts(client: Client, response: Response) -> list[Alert]:
+def _raise_alerts(client: Client, response: Response, history: selectors.History) -> list[Alert]:
     """Evaluates the client's history as it stood at the session this response belongs to, so a
     late entry for an earlier session is read against that session, and a risk answer raises
     its alert whatever came after."""
-    instruments = instruments_for(client.practice)
-    history = selectors.history_of(client)
+    # The alert rules read the shipped instruments only (the alliance, PHQ-9 and GAD-7).
+    instruments = shipped_for(client.practice)
     upto = history.placed[response.pk]
     records = selectors.session_records(history, instruments, upto=upto)
-    found = evaluate(records, alert_settings_for(client.practice))
+    # Silence is judged when a session is recorded (session_recorded), not here: a response
+    # adds scores and never takes an alliance score away, so it cannot begin a silent run, and
+    # reading one again here would raise a second alert for a run already flagged, or the same
+    # one again after the therapist acknowledged it.
+    found = [
+        alert
+        for alert in evaluate(records, alert_settings_for(client.practice))
+        if alert.kind is not AlertKind.NO_FEEDBACK
+    ]
     # An open alert saying the same thing (a GAD-7 after the PHQ-9 of the same session reads
     # the same item 9) is not raised twice.
     open_reasons = set(
@@ -195,6 +212,70 @@ def _raise_alerts(client: Client, response: Response) -> list[Alert]:
     for alert in raised:
         alert.save()
     return raised
+
+
+@transaction.atomic
+def session_recorded(*, session: Session, by, ip: str | None = None) -> list[Alert]:
+    """Raises the alert that silence calls for once ``session`` is recorded as attended: no
+    alliance check-in at the last sessions (the core's ``no_feedback``). Called inside the
+    transaction that records the status, so the alert rolls back with it. Returns the alerts
+    raised, none when the session was recorded before.
+
+    Only ``no_feedback`` is read here. The other rules speak of the newest session's scores,
+    which a session just recorded does not have yet: they are read when its responses arrive.
+    """
+    if session.status != Session.Status.ATTENDED:
+        return []
+    # The client row is the lock alerts of one client are raised under, as in response_submit
+    # (session_set_status has taken it already, before the audit's chain head).
+    client = (
+        Client.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("practice")
+        .get(pk=session.client_id)
+    )
+    kind = AlertKind.NO_FEEDBACK.value
+    # Recorded again (attended, corrected, attended again): it has had its say.
+    if Alert.objects.filter(session=session, response__isnull=True, kind=kind).exists():
+        return []
+    history = selectors.history_of(client)
+    numbers = {s.pk: n for n, s in enumerate(history.sessions, start=1)}
+    records = selectors.session_records(history, shipped_for(client.practice))
+    found = no_feedback(records, alert_settings_for(client.practice))
+    # A session recorded late, behind sessions held since, raises the alert only if it is one
+    # of the silent sessions the alert names; if feedback came after it, there is none to ask for.
+    if found is None or numbers.get(session.pk) not in found.evidence:
+        return []
+    # One alert per silence: while one raised during this run is open, a fourth and fifth
+    # silent session add nothing to it (its reason names fewer sessions, so comparing reasons
+    # would not see it). An alert is placed by its session as numbered now, as a session
+    # recorded late renumbers those after it.
+    run = set(silent_run(records))
+    for session_id, number, reason in Alert.objects.filter(
+        client=client, kind=kind, acknowledged_at__isnull=True
+    ).values_list("session_id", "session_number", "reason"):
+        if reason == found.reason or numbers.get(session_id, number) in run:
+            return []
+    alert = Alert.objects.create(
+        practice_id=client.practice_id,
+        client=client,
+        kind=kind,
+        reason=found.reason,
+        response=None,
+        session=session,
+        session_number=found.session,
+        raised_at=timezone.now(),
+    )
+    _audit(
+        by=by,
+        action="measures.alert.raise",
+        client=client,
+        resource_type="Alert",
+        resource_id=alert.pk,
+        reason=f"{kind} alert at session {found.session}, raised by recording session "
+        f"{session.pk} as attended",
+        ip=ip,
+    )
+    return [alert]
 
 
 def _link_make(
@@ -431,7 +512,8 @@ def fit_review_create(
     ip: str | None = None,
 ) -> FitReview:
     """Records a fit review. "Refer" records the intent; the referral flow is a later issue."""
-    Client.objects.select_for_update().filter(pk=client.pk).first()
+    # "No key": a lock that still lets other commits' foreign-key checks on the client pass.
+    Client.objects.select_for_update(no_key=True).filter(pk=client.pk).first()
     key = str(idempotency_key)
     existing = FitReview.objects.filter(practice_id=client.practice_id, idempotency_key=key).first()
     if existing is not None:

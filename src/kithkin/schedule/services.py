@@ -22,6 +22,8 @@ from kithkin.core.schedule import (
     check_episode,
     outcome,
 )
+from kithkin.measures.services import session_recorded
+from kithkin.measures.summaries import summaries_refresh
 from kithkin.measures.tasks import session_reminder
 from kithkin.partners.models import TherapyPartner
 from kithkin.relationships.models import Episode, TherapyRelationship
@@ -195,6 +197,9 @@ def session_update(
     relationship = _relationship(client, by)
     if starts_at != locked.starts_at:
         _check_episode(relationship, starts_at)
+    # An attended session moved in time may change which session is first or last: the
+    # practice view's summary is refreshed, under the client's row (see session_set_status).
+    history_changes = locked.status == Status.ATTENDED and starts_at != locked.starts_at
     people = _attendee_people(client, attendee_ids)
     check_attendee_count(kind, len(people))
     if modality not in Session.Modality.values:
@@ -214,7 +219,11 @@ def session_update(
         for p in people
         if p.pk not in current
     )
+    if history_changes:
+        Client.objects.select_for_update(no_key=True).filter(pk=client.pk).first()
     _audit(by, "session.update", locked, ip, _summary(locked, len(people)))
+    if history_changes:
+        summaries_refresh(client)
     return locked
 
 
@@ -234,6 +243,9 @@ def session_set_status(
 
     ``expected_status`` is the status the therapist saw. The same outcome sent twice changes
     nothing; a different one over a status the therapist did not see (another tab) is refused.
+
+    An attended session may raise the "No alliance feedback" alert (see
+    ``measures.services.session_recorded``); the result's ``new_alerts`` lists what it raised.
     """
     locked = Session.objects.select_for_update().get(pk=session.pk)
     if locked.therapist_id != by.pk:
@@ -262,6 +274,7 @@ def session_set_status(
             attendee.attendance = Attendance.ABSENT
     changed = [a for a in attendees if a.attendance != was[a.pk]]
     if locked.status == after and not changed:
+        locked.new_alerts = []
         return locked  # sent twice: already so
     if expected_status and locked.status != expected_status:
         raise SessionError(
@@ -269,6 +282,15 @@ def session_set_status(
             "out of date. Look again before recording its outcome.",
             field="status",
         )
+    # A session that becomes, or stops being, attended changes the client's feedback history:
+    # its alerts and the practice view's summary.
+    history_changes = Status.ATTENDED in (locked.status, after)
+    if history_changes:
+        # The alert raised below reads the client's feedback under the client's row, as a
+        # response does. Taken before the audit's chain head, in the order response_submit takes
+        # the two, so the two writers wait for each other instead of deadlocking; "no key", so
+        # the foreign-key checks of other commits (a link, a session of this client) pass it.
+        Client.objects.select_for_update(no_key=True).filter(pk=locked.client_id).first()
     before = locked.status
     locked.status = after
     locked.save(update_fields=["status"])
@@ -280,6 +302,13 @@ def session_set_status(
         present = sum(a.attendance == Attendance.ATTENDED for a in attendees)
         reason += f"; {present} of {len(attendees)} attendee(s) came"
     _audit(by, "session.status", locked, ip, reason)
+    # In this transaction, not after it: the alert is on the page the therapist is sent back
+    # to, and a status rolled back takes its alert with it.
+    locked.new_alerts = (
+        session_recorded(session=locked, by=by, ip=ip) if after is Status.ATTENDED else []
+    )
+    if history_changes:
+        summaries_refresh(locked.client)
     if after is Status.ATTENDED:
         # After the commit, so the job never reads a status that was rolled back; the job
         # itself sends at most one reminder per session, however often it is attended again.

@@ -156,6 +156,8 @@ def session_outcome(request, client_id: int, session_id: int):
             messages.success(
                 request, f"The session is recorded as {recorded.get_status_display().lower()}."
             )
+            for alert in recorded.new_alerts:
+                messages.warning(request, f"Alert raised: {alert.label}.")
             return redirect("session_detail", client_id=client.pk, session_id=session.pk)
     return _detail(request, client, session, outcome_form=form, status=form_status(form))
 

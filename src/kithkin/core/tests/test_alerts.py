@@ -9,6 +9,7 @@ from kithkin.core.alerts import (
     AlertSettings,
     SessionRecord,
     evaluate,
+    silent_run,
 )
 
 D = datetime.date
@@ -203,6 +204,12 @@ def test_one_check_in_among_the_last_three_is_enough():
 
 def test_the_first_three_sessions_without_a_check_in_are_flagged():
     assert AlertKind.NO_FEEDBACK in kinds([S(1), S(2), S(3)])
+
+
+def test_the_silent_run_is_every_newest_session_without_a_check_in():
+    assert silent_run([*CAROL, S(5), S(6), S(7), S(8)]) == (5, 6, 7, 8)
+    assert silent_run([S(1), S(2), S(3, alliance=9.0)]) == ()
+    assert silent_run([]) == ()
 
 
 # --- Not on track --------------------------------------------------------------------------------
