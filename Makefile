@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-long bench lint lock clean
+.PHONY: install run test test-long bench bench-measures lint lock clean
 
 install: $(STAMP)
 
@@ -26,6 +26,10 @@ test-long: install
 
 bench: install
 	@$(BIN)/python bench/run.py
+
+# Issue 6's targets: response submission and the practice view over 1,000,000 responses.
+bench-measures: install
+	@$(BIN)/python bench/measures.py
 
 lint: install
 	$(BIN)/ruff check .
