@@ -16,7 +16,7 @@ from kithkin.accounts.models import User
 from kithkin.clients.models import Client, Person, PersonKind
 from kithkin.demo.assessments import alexis_assessment
 from kithkin.demo.episodes import alexis_episode, other_episodes
-from kithkin.demo.measures import alexis_measures
+from kithkin.demo.measures import alexis_measures, other_clients_measures
 from kithkin.demo.notes import alexis_notes
 from kithkin.demo.plans import demo_plans
 from kithkin.demo.sessions import alexis_joint_session
@@ -180,6 +180,7 @@ def _create_demo(*, password: str) -> Practice:
     alexis_measures(practice, alexis, users["alice"], login=users["alexis"])
     alexis_joint_session(practice, alexis, users["alice"], today)
 
+    others = []
     for index in range(12):
         therapist = users["alice"] if index % 2 == 0 else users["bob"]
         client = Client.objects.create(
@@ -200,10 +201,13 @@ def _create_demo(*, password: str) -> Practice:
             started_on=today - datetime.timedelta(weeks=rng.randrange(2, 60)),
         )
         _weekly_sessions(practice, client, therapist, weeks=rng.randrange(1, 20), rng=rng)
+        others.append((client, therapist))
+    # After the episodes: closing one rewrites its sessions, which feedback would hold in place.
     other_episodes(practice, skip=alexis, today=today)
+    other_clients_measures(practice, others)
     demo_plans(practice, alexis=alexis, alice=users["alice"], today=today)
-    # The other clients' sessions were written in bulk, past the services that keep the practice
-    # view's summaries: its figures are computed once, from the whole record.
+    # Sessions are written in bulk here, past the services that keep the practice view's
+    # summaries: its figures are computed once more from the whole record.
     summaries_rebuild(practice)
     return practice
 

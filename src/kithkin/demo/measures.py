@@ -23,8 +23,10 @@ stamps of its own rows back to the sessions afterwards (the answers would otherw
 the day of the build). The audit events keep the time of the build: the trail is append-only and
 hash-chained, and it truly records when these rows were written.
 
-Nothing here draws from the builder's random generator, and the large practice (``grow_practice``)
-adds no feedback: its clients have no questionnaires, so growing it costs what it did.
+The demo's twelve other clients give feedback too (``other_clients_measures``), rising and
+without alerts, so the practice view has enough clients to show its figures. Nothing here draws
+from the builder's random generator, and the large practice (``grow_practice``) adds no
+feedback: its clients have no questionnaires, so growing it costs what it did.
 """
 
 import datetime
@@ -180,3 +182,50 @@ def _dated(stamps: dict[int, datetime.datetime]) -> None:
     for pk, at in stamps.items():
         Response.objects.filter(pk=pk).update(submitted_at=at)
         Alert.objects.filter(response_id=pk).update(raised_at=at)
+
+
+# --- The rest of the demo practice's feedback, for the practice view ---------------------------
+
+# Each other client's check-ins start between 74 and 85 of 90 and rise a point a session, never
+# falling; their PHQ-9 and GAD-7 come down two points at every other session. The practice view
+# then has enough clients to show its figures, and no other client raises an alert: Alexis's
+# dip stays the demo's one alert, as her story tells it.
+OTHER_KEY = "demo-other"
+
+
+def _spread(total: int, items: int, top: int) -> tuple[int, ...]:
+    """``total`` over ``items`` answers of 0-``top``, as even as whole numbers allow."""
+    base, extra = divmod(total, items)
+    values = tuple(base + (1 if n < extra else 0) for n in range(items))
+    assert max(values) <= top and sum(values) == total
+    return values
+
+
+def other_clients_measures(practice, clients) -> None:
+    """``clients``: (client, therapist) pairs, in the order the builder made them. Their
+    therapist enters each questionnaire in the office, at the session it is about."""
+    stamps: dict[int, datetime.datetime] = {}
+    for index, (client, therapist) in enumerate(clients):
+        sessions = Session.objects.filter(client=client, status=Session.Status.ATTENDED).order_by(
+            "starts_at", "pk"
+        )
+        for number, session in enumerate(sessions, start=1):
+            measured = (number - 1) // 2  # measurements so far, at sessions 1, 3, 5...
+            entries = [(ALLIANCE, _spread(min(90, 74 + (index * 5) % 12 + number), 9, 10))]
+            if number % 2 == 1:
+                # Item 9 (thoughts of self-harm) is 0: the demo's clients raise no risk alert.
+                phq9 = max(2, 12 + index % 5 - 2 * measured)
+                entries.append((PHQ9, (*_spread(phq9, 8, 3), 0)))
+                entries.append((GAD7, _spread(max(2, 9 + index % 4 - 2 * measured), 7, 3)))
+            for code, values in entries:
+                response = services.response_submit(
+                    client=client,
+                    instrument_code=code,
+                    answers=_answers(values),
+                    by=therapist,
+                    via=Response.Via.OFFICE,
+                    session=session,
+                    idempotency_key=f"{OTHER_KEY}-{index}-s{number}-{code}",
+                )
+                stamps[response.pk] = session.starts_at + AFTER
+    _dated(stamps)

@@ -129,3 +129,25 @@ def test_the_demo_feedback_is_the_same_each_run(db):
         return rows, alerts
 
     assert one_run() == one_run()
+
+
+def test_the_other_demo_clients_give_feedback_and_raise_no_alert(db):
+    alexis, _ = alexis_and_her_sessions()
+    others = Response.objects.exclude(client=alexis)
+    assert others.filter(instrument="alliance").exists()
+    assert others.filter(instrument="phq9").exists()
+    # Alexis's dip is the demo's one alert.
+    assert list(Alert.objects.values_list("client__given_name", "kind")) == [
+        ("Alexis", "alliance_drop")
+    ]
+    assert not others.filter(item9="endorsed").exists()
+
+
+def test_the_demo_practice_view_has_figures_to_show(db, client):
+    load_demo(password="a demo passphrase")
+    client.force_login(User.objects.get(username="alice"))
+    body = client.get(reverse("practice_feedback")).content.decode()
+    practice = body[body.index(">The whole practice</h2>") : body.index("</section>")]
+    assert "out of 10 (" in practice  # the alliance average is shown, not withheld
+    assert "% (" in practice and "clients assessed)" in practice
+    assert "Alexis" not in body
