@@ -187,7 +187,8 @@ def _dated(stamps: dict[int, datetime.datetime]) -> None:
 # --- The rest of the demo practice's feedback, for the practice view ---------------------------
 
 # Each other client's check-ins start between 74 and 85 of 90 and rise a point a session, never
-# falling; their PHQ-9 and GAD-7 come down two points at every other session. The practice view
+# falling; their PHQ-9 and GAD-7 come down two points at every other session (a quarter of them
+# from below caseness, a third skipping a check-in now and then). The practice view
 # then has enough clients to show its figures, and no other client raises an alert: Alexis's
 # dip stays the demo's one alert, as her story tells it.
 OTHER_KEY = "demo-other"
@@ -211,12 +212,19 @@ def other_clients_measures(practice, clients) -> None:
         )
         for number, session in enumerate(sessions, start=1):
             measured = (number - 1) // 2  # measurements so far, at sessions 1, 3, 5...
-            entries = [(ALLIANCE, _spread(min(90, 74 + (index * 5) % 12 + number), 9, 10))]
+            entries = []
+            # A third of them forget the check-in every fourth session (never three in a row,
+            # which would be an alert): the response rate is not a perfect 100%.
+            if not (index % 3 == 1 and number % 4 == 0):
+                entries.append((ALLIANCE, _spread(min(90, 74 + (index * 5) % 12 + number), 9, 10)))
             if number % 2 == 1:
+                # A quarter start below caseness on both measures, where recovery does not apply.
+                below = index % 4 == 2
+                phq9 = max(2, (9 if below else 12 + index % 5) - 2 * measured)
+                gad7 = max(2, (7 if below else 9 + index % 4) - 2 * measured)
                 # Item 9 (thoughts of self-harm) is 0: the demo's clients raise no risk alert.
-                phq9 = max(2, 12 + index % 5 - 2 * measured)
                 entries.append((PHQ9, (*_spread(phq9, 8, 3), 0)))
-                entries.append((GAD7, _spread(max(2, 9 + index % 4 - 2 * measured), 7, 3)))
+                entries.append((GAD7, _spread(gad7, 7, 3)))
             for code, values in entries:
                 response = services.response_submit(
                     client=client,
