@@ -478,7 +478,12 @@ def alert_acknowledge(*, alert: Alert, by, note: str, ip: str | None = None) -> 
     note = (note or "").strip()
     if not note:
         raise MeasuresError("Write a note: what you did or will do about this alert.", field="note")
-    locked = Alert.objects.select_for_update().select_related("client").get(pk=alert.pk)
+    # The alert's row alone, "no key": the joined client row stays free for other writers.
+    locked = (
+        Alert.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("client")
+        .get(pk=alert.pk)
+    )
     if locked.acknowledged_at is not None:
         raise MeasuresError(
             f"This alert was already acknowledged by {locked.acknowledged_by.display_name}."
