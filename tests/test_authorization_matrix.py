@@ -144,6 +144,15 @@ MATRIX = {
     "measures_kiosk": row(404, 404, 404, 404, 404, 404, 404, 404),
 }
 
+# The FHIR facade (issue 7). Its CapabilityStatement is public, as every FHIR server's is; any
+# other path under the base answers with an OperationOutcome 404 until it is served.
+FHIR = {
+    "fhir_metadata": row(200, 200, 200, 200, 200, 200, 200, 200),
+    "fhir_base": row(404, 404, 404, 404, 404, 404, 404, 404),
+    "fhir_not_found": row(404, 404, 404, 404, 404, 404, 404, 404),
+}
+MATRIX.update(FHIR)
+
 
 def arguments(world):
     from django.utils import timezone
@@ -194,6 +203,7 @@ def arguments(world):
         "session_id": carols_session(world).pk,
         **carols_measures(world),
         "instrument_id": loaded_instrument(world).pk,
+        "fhir_path": f"Patient/{world.carol.pk}",
     }
 
 

@@ -27,6 +27,7 @@ ARGUMENTS = {
     "token": lambda world: world.carols_link_token,
     "kiosk_token": lambda world: world.carols_kiosk_token,
     "instrument_id": lambda world: world.loaded_instrument.pk,
+    "fhir_path": lambda world: f"Patient/{world.carol.pk}",
 }
 
 # Text of the other practice's record that must never appear in mallory's responses.
@@ -42,11 +43,21 @@ def all_patterns(resolvers=None, prefix=""):
 
 
 def project_patterns():
+    """The pages. The REST API's URLs (django-ninja's views) are left to tests/test_api_matrix.py,
+    which calls them with tokens rather than a signed-in browser."""
     return [
         (route, entry)
         for route, entry in all_patterns()
         if entry.callback.__module__.startswith(("kithkin.", "django.contrib.auth"))
+        and not route.startswith(API_PREFIX)
     ]
+
+
+API_PREFIX = "api/"
+
+
+def api_patterns():
+    return [(route, entry) for route, entry in all_patterns() if route.startswith(API_PREFIX)]
 
 
 def fill(route: str, entry: URLPattern, world, missing: bool = False) -> str:

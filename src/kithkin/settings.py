@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "kithkin.audit",
     "kithkin.crypto",
     "kithkin.web",
+    "kithkin.api",
+    "kithkin.fhir",
     "kithkin.demo",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -91,6 +93,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kithkin.api.middleware.JsonErrorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -190,6 +193,8 @@ AUTHENTICATION_BACKENDS = [
 # logoff). The cookie carries the absolute limit; the idle limit is kept in the session.
 SESSION_COOKIE_AGE = int(os.environ.get("KITHKIN_SESSION_MAX_AGE", 12 * 60 * 60))
 KITHKIN_SESSION_IDLE_SECONDS = int(os.environ.get("KITHKIN_SESSION_IDLE_SECONDS", 30 * 60))
+# Requests per API token ("N/s", "N/m", "N/h"); kithkin.api.api.TokenRateThrottle.
+KITHKIN_API_RATE = os.environ.get("KITHKIN_API_RATE", "600/m")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

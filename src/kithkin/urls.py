@@ -2,11 +2,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from kithkin.accounts import views as account_views
+from kithkin.api.api import api
 from kithkin.web import views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("api/", api.urls),
+    path("fhir/R4/", include("kithkin.fhir.urls")),
     path(
         "login/",
         auth_views.LoginView.as_view(

@@ -1,4 +1,4 @@
-"""The one door to the access policy for pages (and later the API).
+"""The one door to the access policy for pages and the API.
 
 Views never decide access themselves: they ask :func:`client_for` or
 :func:`require_in_practice`, which translate the pure decision into 404 or 403 and leave an
@@ -119,21 +119,7 @@ def require_in_practice(action: Action, *, audited: bool = True):
         def wrapped(request, *args, **kwargs):
             if not request.user.is_authenticated:
                 return redirect(f"/login/?next={request.path}")
-            actor = actor_for(request.user)
-            decision = can(actor, action, PracticeScope(practice_id=actor.practice_id or -1))
-            if audited or not decision.allowed:
-                audit_access(
-                    request,
-                    actor,
-                    action,
-                    "Practice",
-                    actor.practice_id,
-                    None,
-                    decision.allowed,
-                    decision.reason,
-                )
-            if not decision.allowed:
-                raise PermissionDenied(decision.reason)
+            in_practice(request, action, audited=audited)
             return view(request, *args, **kwargs)
 
         return wrapped
@@ -141,11 +127,36 @@ def require_in_practice(action: Action, *, audited: bool = True):
     return decorator
 
 
+def in_practice(request, action: Action, *, audited: bool = True) -> Actor:
+    """The actor, if they may do the practice-wide ``action``; 403 otherwise. The pages reach it
+    through :func:`require_in_practice`, the API directly."""
+    actor = actor_for(request.user)
+    decision = can(actor, action, PracticeScope(practice_id=actor.practice_id or -1))
+    if audited or not decision.allowed:
+        audit_access(
+            request,
+            actor,
+            action,
+            "Practice",
+            actor.practice_id,
+            None,
+            decision.allowed,
+            decision.reason,
+        )
+    if not decision.allowed:
+        raise PermissionDenied(decision.reason)
+    return actor
+
+
 def audit_access(
     request, actor, action, resource_type, resource_id, client_id, allowed, reason, emergency=False
 ):
     if actor.practice_id is None:
         return  # no chain to append to: an account outside any practice reaches nothing anyway
+    channel = getattr(request, "kithkin_channel", None)
+    if channel:
+        # The same event a page writes, marked with the way it came (the REST API, FHIR).
+        reason = f"{reason} [via {channel}]"
     audit_record(
         practice_id=actor.practice_id,
         actor=request.user,

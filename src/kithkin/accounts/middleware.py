@@ -14,6 +14,9 @@ SEEN = "kithkin_seen"
 # Writing the session on every request would turn each page view into a database write; a
 # minute's resolution is plenty for a 30-minute idle limit.
 SEEN_RESOLUTION = 60
+# Paths served by bearer token (or, for the FHIR CapabilityStatement, to anyone), not by the
+# session: a half-finished two-factor sign-in or an idle session must not redirect them.
+API_PATHS = ("/api/", "/fhir/")
 
 
 class SessionLimitsMiddleware:
@@ -21,7 +24,9 @@ class SessionLimitsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.user.is_authenticated:
+        # The API never reads the session (kithkin.api.auth), so its calls neither end nor
+        # prolong a browser's session.
+        if not request.path.startswith(API_PATHS) and request.user.is_authenticated:
             now = time.time()
             started = request.session.get(STARTED, now)
             seen = request.session.get(SEEN, now)
@@ -35,7 +40,9 @@ class SessionLimitsMiddleware:
         return self.get_response(request)
 
 
-OPEN_PATHS = ("/2fa/", "/logout/", "/static/", "/healthz")
+# The API authenticates by bearer token alone and never reads the session, so a browser's
+# half-finished sign-in must not redirect it (kithkin.api.auth).
+OPEN_PATHS = ("/2fa/", "/logout/", "/static/", "/healthz", *API_PATHS)
 
 
 class TwoFactorMiddleware:

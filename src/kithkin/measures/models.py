@@ -24,6 +24,8 @@ class Via(models.TextChoices):
     LINK = "link", "One-time link"
     OFFICE = "office", "In the office"
     THERAPIST = "therapist", "Therapist's own rating"
+    # Entered by the practice's own staff through the REST API, on the client's behalf.
+    API = "api", "Through the API"
 
 
 class Respondent(models.TextChoices):

@@ -9,12 +9,12 @@ _CLIENTS_DRAFTS = {"made_by": SphereMap.MadeBy.CLIENT, "status": SphereMap.Statu
 
 def maps_of(client):
     """The maps the therapist sees: their own, and the client's finished ones."""
-    return list(
-        SphereMap.objects.filter(client=client)
-        .exclude(**_CLIENTS_DRAFTS)
-        .select_related("author")
-        .order_by("-taken_at")
-    )
+    return list(therapists_maps(client).select_related("author").order_by("-taken_at"))
+
+
+def therapists_maps(client):
+    """The same maps as a query, for the REST API's pages of them."""
+    return SphereMap.objects.filter(client=client).exclude(**_CLIENTS_DRAFTS)
 
 
 def shared_map(client, map_id: int) -> SphereMap | None:

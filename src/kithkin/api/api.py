@@ -1,0 +1,108 @@
+"""The REST API under /api/: the practice's own staff reading and writing what the pages do.
+
+Every endpoint reaches records through ``kithkin.accounts.access`` (the pages' one door), so it
+answers as the pages do: 404 for a record the user may not read, 403 for an action they may not
+take, and the same audit events, marked "[via api]". Writes go through the services.
+"""
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, Throttled
+from ninja.throttling import SimpleRateThrottle
+
+from kithkin.accounts.access import actor_for, audit_access
+from kithkin.api.auth import BearerToken
+from kithkin.core.access import Role
+
+
+class StaffBearer(BearerToken):
+    """The REST API is for the practice's staff. A client's own record is theirs through the
+    portal (and later the FHIR right-of-access): their tokens are refused, and the refusal
+    audited like any other."""
+
+    def authenticate(self, request, token):
+        user = super().authenticate(request, token)
+        if user is not None and user.role == Role.CLIENT:
+            audit_access(
+                request,
+                actor_for(user),
+                "api.use",
+                "Practice",
+                user.practice_id,
+                None,
+                False,
+                "the REST API is for the practice's staff; clients use the portal",
+            )
+            raise PermissionDenied("The REST API is for the practice's staff.")
+        return user
+
+
+class TokenRateThrottle(SimpleRateThrottle):
+    """Requests per token (issue 7). Counted in Django's cache: per process with the default
+    local-memory cache, shared across workers when the cache is shared."""
+
+    scope = "token"
+
+    def __init__(self):
+        super().__init__(settings.KITHKIN_API_RATE)
+
+    def allow_request(self, request) -> bool:
+        # Read per request, so a changed setting (or a test's) applies without a restart.
+        self.num_requests, self.duration = self.parse_rate(settings.KITHKIN_API_RATE)
+        return super().allow_request(request)
+
+    def get_cache_key(self, request):
+        token = getattr(request, "api_token", None)
+        if token is None:
+            return None  # no token, no request: authentication already answered 401
+        # Part of the hash, not the id: ids are reused after a restore, the hash never is.
+        return self.cache_format % {"scope": self.scope, "ident": token.token_hash[:32]}
+
+
+api = NinjaAPI(
+    title="Kithkin REST API",
+    version="1",
+    description="The practice's own records, through the same access policy and audit trail "
+    "as the pages. See docs/api.md.",
+    urls_namespace="api",
+    auth=StaffBearer(),
+    throttle=TokenRateThrottle(),
+    # The interactive page loads Swagger UI from a CDN, which the Content-Security-Policy
+    # (rightly) refuses; the schema at /api/openapi.json is what tools read.
+    docs_url=None,
+)
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return api.create_response(request, {"detail": "Not found."}, status=404)
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, exc):
+    return api.create_response(request, {"detail": str(exc) or "Forbidden."}, status=403)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthorized(request, exc):
+    # One answer for a missing, unknown, expired or revoked token and a deactivated user.
+    response = api.create_response(request, {"detail": "Unauthorized."}, status=401)
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(Throttled)
+def _throttled(request, exc):
+    response = api.create_response(request, {"detail": "Too many requests."}, status=429)
+    if exc.wait:
+        response["Retry-After"] = str(int(exc.wait) + 1)
+    return response
+
+
+from kithkin.api.routers import clients, measures, records  # noqa: E402
+
+api.add_router("/", clients.router)
+api.add_router("/", measures.router)
+api.add_router("/", records.router)

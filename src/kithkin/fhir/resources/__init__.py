@@ -1,0 +1,40 @@
+"""Builders from Kithkin's rows to validated FHIR R4 resources (``fhir.resources.R4B``).
+
+Each builder takes model instances (and the rows that go with them) and returns a validated
+resource; none queries the database, so the caller decides what is loaded and how. There is no
+builder for psychotherapy notes, and there must never be one (HIPAA 164.508(a)(2)).
+"""
+
+from kithkin.fhir.resources.audit import audit_event
+from kithkin.fhir.resources.care import (
+    care_plan,
+    care_plan_status,
+    encounter,
+    episode_of_care,
+    goal,
+)
+from kithkin.fhir.resources.measures import observation, questionnaire, questionnaire_response
+from kithkin.fhir.resources.people import (
+    care_team,
+    patient,
+    practitioner,
+    practitioner_role,
+    related_person,
+)
+
+__all__ = [
+    "audit_event",
+    "care_plan",
+    "care_plan_status",
+    "care_team",
+    "encounter",
+    "episode_of_care",
+    "goal",
+    "observation",
+    "patient",
+    "practitioner",
+    "practitioner_role",
+    "questionnaire",
+    "questionnaire_response",
+    "related_person",
+]

@@ -1,0 +1,196 @@
+"""Questionnaires as data, a client's answers, and the score: Questionnaire,
+QuestionnaireResponse and Observation. Everything is derived from the core's Instrument, so the
+codes in FHIR are the ones the definition file carries (PHQ-9 and GAD-7: LOINC)."""
+
+from fhir.resources.R4B.observation import Observation
+from fhir.resources.R4B.questionnaire import Questionnaire
+from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+
+from kithkin.core.instruments import RISK, Instrument, Item
+from kithkin.fhir import codes
+from kithkin.fhir.resources._common import coding, concept, instant, prune, ref
+
+
+def questionnaire_id(instrument: Instrument) -> str:
+    return f"{instrument.code}-{instrument.version}"
+
+
+def canonical(instrument: Instrument) -> str:
+    return f"{codes.QUESTIONNAIRE}/{instrument.code}|{instrument.version}"
+
+
+def _option_coding(instrument: Instrument, item: Item, value: int) -> dict:
+    option = item.option(value)
+    if option.code and instrument.code_system:
+        return coding(instrument.code_system, option.code, option.label)
+    return coding(codes.answer_system(instrument.code, item.answer_set), str(value), option.label)
+
+
+def _item_code(instrument: Instrument, code: str | None) -> list | None:
+    if code and instrument.code_system:
+        return [coding(instrument.code_system, code)]
+    return None
+
+
+def questionnaire(instrument: Instrument) -> Questionnaire:
+    """The instrument as a Questionnaire: each item a choice, each option with its score as an
+    ordinalValue, and the standard codes the definition gives."""
+    items = [
+        prune(
+            {
+                "linkId": str(item.number),
+                "code": _item_code(instrument, item.code),
+                "prefix": f"{item.number}.",
+                "text": item.text,
+                "type": "choice",
+                "required": item.required,
+                "answerOption": [
+                    {
+                        "extension": [{"url": codes.ORDINAL_VALUE, "valueDecimal": option.value}],
+                        "valueCoding": _option_coding(instrument, item, option.value),
+                    }
+                    for option in item.options
+                ],
+            }
+        )
+        for item in instrument.items
+    ]
+    items += [
+        {"linkId": question.key, "text": question.text, "type": "text", "required": False}
+        for question in instrument.free_text
+    ]
+    return Questionnaire.model_validate(
+        prune(
+            {
+                "id": questionnaire_id(instrument),
+                "url": f"{codes.QUESTIONNAIRE}/{instrument.code}",
+                "version": instrument.version,
+                "name": instrument.code.upper(),
+                "title": instrument.title,
+                "status": "active",
+                "subjectType": ["Patient"],
+                # An unvalidated form (the alliance check-in) says so wherever it is named.
+                "description": instrument.label_note,
+                "purpose": instrument.instructions or None,
+                "copyright": instrument.licence or None,
+                "code": _item_code(instrument, instrument.panel_code),
+                "item": items,
+            }
+        )
+    )
+
+
+def _author(response):
+    if response.respondent == "therapist" and response.entered_by_id:
+        return ref("Practitioner", response.entered_by_id)
+    return ref("Patient", response.client_id)
+
+
+def questionnaire_response(response, instrument: Instrument, *, answers) -> QuestionnaireResponse:
+    """A response with its Answer rows. A blank item has no row and no answer here: it was not
+    answered, which is not the same as a 0."""
+    given = {answer.item: answer.value for answer in answers}
+    items = [
+        prune(
+            {
+                "linkId": str(item.number),
+                "text": item.text,
+                "answer": [{"valueCoding": _option_coding(instrument, item, given[item.number])}]
+                if item.number in given
+                else None,
+            }
+        )
+        for item in instrument.items
+    ]
+    if response.free_text and instrument.free_text:
+        question = instrument.free_text[0]
+        items.append(
+            {
+                "linkId": question.key,
+                "text": question.text,
+                "answer": [{"valueString": response.free_text}],
+            }
+        )
+    return QuestionnaireResponse.model_validate(
+        prune(
+            {
+                "id": str(response.pk),
+                "questionnaire": canonical(instrument),
+                "status": "completed",
+                "subject": ref("Patient", response.client_id),
+                "encounter": ref("Encounter", response.session_id) if response.session_id else None,
+                "authored": instant(response.submitted_at),
+                "author": _author(response),
+                "source": _author(response),
+                "item": items,
+            }
+        )
+    )
+
+
+SURVEY = concept(codes.OBSERVATION_CATEGORY, "survey", "Survey")
+
+
+def _total_code(instrument: Instrument) -> dict:
+    if instrument.total_code and instrument.code_system:
+        return concept(
+            instrument.code_system, instrument.total_code, text=f"{instrument.short_title} total"
+        )
+    return concept(
+        codes.CS_INSTRUMENT_TOTAL, instrument.code, text=f"{instrument.short_title} total"
+    )
+
+
+def _unknown(text: str) -> dict:
+    return concept(codes.DATA_ABSENT, "unknown", "Unknown", text=text)
+
+
+def _risk_component(instrument: Instrument, given: dict) -> dict | None:
+    """The self-harm item (PHQ-9 item 9) travels with the total as its own component, because
+    any answer of 1 or more asks for a same-day review whatever the total (Kroenke 2001). A
+    blank is sent as unknown, never as 0; and a 0 is the client's answer, not "no risk"."""
+    rule = next((rule for rule in instrument.alert_rules if rule.code == RISK), None)
+    if rule is None:
+        return None
+    item = instrument.item(rule.item)
+    code = concept(instrument.code_system, item.code, text=item.text) if item.code else None
+    code = code or {"text": item.text}
+    if rule.item not in given:
+        return {"code": code, "dataAbsentReason": _unknown("Not answered: risk unknown")}
+    component = {"code": code, "valueInteger": given[rule.item]}
+    if rule.raised_by(given[rule.item]):
+        component["interpretation"] = [{"text": rule.label}]
+    return component
+
+
+def observation(response, instrument: Instrument, *, answers) -> Observation:
+    """The score of a response. An incomplete response has no total (a blank is not a 0), so
+    its Observation carries a data-absent reason saying how many items were answered."""
+    given = {answer.item: answer.value for answer in answers}
+    required = sum(1 for item in instrument.items if item.required)
+    value = {}
+    if response.complete:
+        value["valueInteger"] = response.total
+        if response.band:
+            value["interpretation"] = [{"text": response.band}]
+    else:
+        value["dataAbsentReason"] = _unknown(
+            f"Incomplete: {response.answered} of {required} items answered"
+        )
+    risk = _risk_component(instrument, given)
+    return Observation.model_validate(
+        prune(
+            {
+                "id": str(response.pk),
+                "status": "final",
+                "category": [SURVEY],
+                "code": _total_code(instrument),
+                "subject": ref("Patient", response.client_id),
+                "encounter": ref("Encounter", response.session_id) if response.session_id else None,
+                "effectiveDateTime": instant(response.submitted_at),
+                **value,
+                "derivedFrom": [ref("QuestionnaireResponse", response.pk)],
+                "component": [risk] if risk else None,
+            }
+        )
+    )

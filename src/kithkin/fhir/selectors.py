@@ -1,0 +1,125 @@
+"""Everything Kithkin holds about one client, as FHIR resources, in a fixed number of queries.
+
+This is the practice's own, complete view (the inside of the practice). Anything that leaves
+passes through ``kithkin.fhir.release.outgoing``, which withholds the people the disclosure
+guard withholds. Psychotherapy notes are not read here, and there is no builder for them.
+"""
+
+from django.db.models import Prefetch
+
+from kithkin.audit.models import AuditEvent
+from kithkin.clients.models import Person
+from kithkin.fhir import resources as build
+from kithkin.measures.instruments import instruments_on_record
+from kithkin.measures.models import Response
+from kithkin.plans.models import Plan, PlanVersion
+from kithkin.relationships.models import Episode, TherapyRelationship
+from kithkin.schedule.models import Session
+from kithkin.spheres.models import SphereMap
+
+
+def rings_of(client) -> dict[int, int]:
+    """Each person's ring on the client's latest finished map."""
+    latest = (
+        SphereMap.objects.filter(client=client, status=SphereMap.Status.FINAL)
+        .order_by("-taken_at", "-pk")
+        .prefetch_related("entries")
+        .first()
+    )
+    return {entry.person_id: entry.ring for entry in latest.entries.all()} if latest else {}
+
+
+def _episode_of(session, episodes):
+    day = session.starts_at.date()
+    for episode in episodes:
+        if episode.relationship.therapist_id != session.therapist_id:
+            continue
+        if episode.opened_on <= day and (episode.closed_on is None or day <= episode.closed_on):
+            return episode
+    return None
+
+
+def resources_for_client(client) -> list:
+    relationships = list(
+        TherapyRelationship.objects.filter(client=client).select_related("therapist")
+    )
+    therapists = [r.therapist for r in relationships]
+    people = list(
+        Person.objects.filter(client=client).select_related("partner").order_by("name", "pk")
+    )
+    rings = rings_of(client)
+    episodes = list(
+        Episode.objects.filter(relationship__client=client)
+        .select_related("relationship")
+        .prefetch_related("transitions")
+        .order_by("opened_on", "pk")
+    )
+    sessions = list(
+        Session.objects.filter(client=client).prefetch_related("attendees").order_by("starts_at")
+    )
+    plans = list(
+        Plan.objects.filter(client=client)
+        .select_related("episode")
+        .prefetch_related(
+            Prefetch("versions", queryset=PlanVersion.objects.prefetch_related("goals")),
+            "check_ins",
+        )
+    )
+    responses = list(
+        Response.objects.filter(client=client)
+        .prefetch_related("answers")
+        .order_by("submitted_at", "pk")
+    )
+    on_record = instruments_on_record(client.practice) if responses else {}
+
+    found = [build.patient(client)]
+    for therapist in therapists:
+        found += [build.practitioner(therapist), build.practitioner_role(therapist)]
+    found += [build.related_person(p, ring=rings.get(p.pk)) for p in people]
+    active = [r.therapist for r in relationships if r.is_active]
+    found.append(build.care_team(client, therapists=active, people=people))
+    for episode in episodes:
+        transitions = sorted(episode.transitions.all(), key=lambda t: (t.at, t.pk))
+        found.append(build.episode_of_care(episode, transitions=transitions))
+    for session in sessions:
+        found.append(
+            build.encounter(
+                session,
+                attendees=list(session.attendees.all()),
+                episode=_episode_of(session, episodes),
+            )
+        )
+    for plan in plans:
+        versions = sorted(plan.versions.all(), key=lambda v: v.number)
+        signed = [v for v in versions if v.is_signed]
+        latest_signed_id = signed[-1].pk if signed else None
+        closed = plan.episode is not None and not plan.episode.is_open
+        previous = None
+        for version in versions:
+            goals = sorted(version.goals.all(), key=lambda g: g.number)
+            check_ins = [c for c in plan.check_ins.all() if c.version_id == version.pk]
+            status = build.care_plan_status(
+                version, latest_signed_id=latest_signed_id, episode_closed=closed
+            )
+            found.append(
+                build.care_plan(
+                    version, goals=goals, check_ins=check_ins, status=status, previous_id=previous
+                )
+            )
+            found += [build.goal(g, client_id=client.pk) for g in goals]
+            previous = version.pk
+    for response in responses:
+        instrument = on_record.get((response.instrument, response.instrument_version))
+        if instrument is None:
+            continue  # a definition no longer on record cannot be described
+        answers = list(response.answers.all())
+        found.append(build.questionnaire_response(response, instrument, answers=answers))
+        found.append(build.observation(response, instrument, answers=answers))
+    return found
+
+
+def audit_events_for_client(client) -> list:
+    events = AuditEvent.objects.filter(practice=client.practice, client_id=client.pk).order_by(
+        "seq"
+    )
+    return [build.audit_event(event) for event in events]
