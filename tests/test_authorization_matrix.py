@@ -144,12 +144,29 @@ MATRIX = {
     "measures_kiosk": row(404, 404, 404, 404, 404, 404, 404, 404),
 }
 
-# The FHIR facade (issue 7). Its CapabilityStatement is public, as every FHIR server's is; any
-# other path under the base answers with an OperationOutcome 404 until it is served.
+# The FHIR facade (issue 7). Its CapabilityStatement is public, as every FHIR server's is; a path
+# it does not serve answers with an OperationOutcome 404. Everything it serves takes a Bearer
+# token and never a session cookie, so this session-based matrix sees 401 for every persona;
+# who reads what with a token is in src/kithkin/fhir/tests/test_rest.py (alice and sam read
+# carol; bob, adam, the clients and mallory find her as if she did not exist).
+BEARER_ONLY = row(401, 401, 401, 401, 401, 401, 401, 401)
 FHIR = {
     "fhir_metadata": row(200, 200, 200, 200, 200, 200, 200, 200),
     "fhir_base": row(404, 404, 404, 404, 404, 404, 404, 404),
     "fhir_not_found": row(404, 404, 404, 404, 404, 404, 404, 404),
+    "fhir_patient_search": BEARER_ONLY,
+    "fhir_patient": BEARER_ONLY,
+    "fhir_patient_everything": BEARER_ONLY,
+    "fhir_encounter_search": BEARER_ONLY,
+    "fhir_encounter": BEARER_ONLY,
+    "fhir_observation_search": BEARER_ONLY,
+    "fhir_observation": BEARER_ONLY,
+    "fhir_questionnaire_response_search": BEARER_ONLY,
+    "fhir_questionnaire_response": BEARER_ONLY,
+    "fhir_related_person": BEARER_ONLY,
+    "fhir_episode_of_care": BEARER_ONLY,
+    "fhir_goal": BEARER_ONLY,
+    "fhir_care_plan": BEARER_ONLY,
 }
 MATRIX.update(FHIR)
 
@@ -203,7 +220,7 @@ def arguments(world):
         "session_id": carols_session(world).pk,
         **carols_measures(world),
         "instrument_id": loaded_instrument(world).pk,
-        "fhir_path": f"Patient/{world.carol.pk}",
+        "fhir_path": f"Practitioner/{world.alice.pk}",
     }
 
 
@@ -227,6 +244,7 @@ def carols_measures(world):
     )
     return {
         "alert_id": world.carol.measure_alerts.get().pk,
+        "response_id": world.carol.measure_alerts.get().response_id,
         "code": "phq9",
         "token": token,
         "kiosk_token": kiosk_token,

@@ -27,7 +27,9 @@ ARGUMENTS = {
     "token": lambda world: world.carols_link_token,
     "kiosk_token": lambda world: world.carols_kiosk_token,
     "instrument_id": lambda world: world.loaded_instrument.pk,
-    "fhir_path": lambda world: f"Patient/{world.carol.pk}",
+    "response_id": lambda world: world.carols_alert.response_id,
+    # A path the facade does not serve (its served routes have their own arguments above).
+    "fhir_path": lambda world: f"Practitioner/{world.alice.pk}",
 }
 
 # Text of the other practice's record that must never appear in mallory's responses.
@@ -188,20 +190,26 @@ def test_the_url_walk_finds_the_client_pages():
 
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_mallory_reaches_no_record_of_another_practice_through_any_url(world, client, method):
+    from kithkin.api.services import token_create
+
+    # The FHIR facade takes a Bearer token, never the session: she sends one with every request
+    # (the pages ignore it), so the facade's routes are walked with her own credentials too.
+    _, secret = token_create(user=world.mallory, by=None)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
     checked = 0
     for route, entry in project_patterns():
         # Logging out (one of the URLs) ends all her sessions, so log in afresh each time.
         world.mallory.refresh_from_db()
         client.force_login(world.mallory)
         path = fill(route, entry, world)
-        response = getattr(client, method)(path)
+        response = getattr(client, method)(path, **headers)
         body = response.content.decode(errors="replace")
         leaked = [secret for secret in SECRETS if secret in body]
         assert not leaked, f"{method.upper()} {path} showed {leaked} to another practice"
         if entry.pattern.converters:
             # Another practice's record answers exactly as a record that does not exist would.
             assert response.status_code in (403, 404, 405), f"{method.upper()} {path}"
-            missing = getattr(client, method)(fill(route, entry, world, missing=True))
+            missing = getattr(client, method)(fill(route, entry, world, missing=True), **headers)
             assert response.status_code == missing.status_code, (
                 f"{method.upper()} {path} reveals it"
             )

@@ -4,7 +4,13 @@ import pytest
 from django.utils import timezone
 
 from kithkin.clients.models import Person
+from kithkin.measures import services as measures
+from kithkin.measures.tests.conftest import PHQ9_MODERATE, key
+from kithkin.notes import services as notes
 from kithkin.partners.models import TherapyPartner
+from kithkin.plans import services as plans
+from kithkin.schedule.models import Session, SessionAttendee
+from kithkin.spheres.models import SphereEntry, SphereMap
 
 UTC = datetime.UTC
 
@@ -34,6 +40,56 @@ def partners(world):
     )
     world.diane = Person.objects.select_related("partner").get(pk=diane.pk)
     world.maria = Person.objects.select_related("partner").get(pk=maria.pk)
+    return world
+
+
+NOTE = "Transference strong today; she idealises me as she did her father"
+
+
+@pytest.fixture
+def carols_record(partners):
+    """Carol's record with everything that could carry Diane: a session Diane once sat in on
+    (before she was marked unaware), a plan whose text names her, her place on the sphere map,
+    and a psychotherapy note."""
+    world = partners
+    session = Session.objects.create(
+        practice=world.practice,
+        client=world.carol,
+        therapist=world.alice,
+        starts_at=datetime.datetime(2026, 3, 2, 15, 0, tzinfo=UTC),
+        status="attended",
+        kind="joint",
+    )
+    for person in (world.maria, world.diane):
+        SessionAttendee.objects.create(
+            practice=world.practice, session=session, person=person, attendance="attended"
+        )
+    plan = plans.plan_start(client=world.carol, by=world.alice, starts_on=datetime.date(2026, 3, 2))
+    version = plan.versions.get()
+    version.concerns = "Arguments with Diane about the rent; her roommate does not know"
+    version.save()
+    sphere_map = SphereMap.objects.create(
+        practice=world.practice,
+        client=world.carol,
+        made_by="therapist",
+        author=world.alice,
+        taken_at=datetime.datetime(2026, 3, 2, 16, 0, tzinfo=UTC),
+        status="final",
+    )
+    for person, ring in ((world.maria, 1), (world.diane, 3)):
+        SphereEntry.objects.create(
+            practice=world.practice, map=sphere_map, person=person, ring=ring
+        )
+    measures.response_submit(
+        client=world.carol,
+        instrument_code="phq9",
+        answers=PHQ9_MODERATE,
+        by=world.carol_login,
+        via="portal",
+        idempotency_key=key(),
+    )
+    notes.psychotherapy_note_save(session=session, by=world.alice, text=NOTE)
+    world.session = session
     return world
 
 

@@ -20,18 +20,6 @@ def test_metadata_is_a_capability_statement_anyone_may_read(client, db):
     assert rest.mode == "server"
 
 
-def test_metadata_lists_no_interaction_that_is_not_served(client, db):
-    statement = CapabilityStatement.model_validate_json(client.get("/fhir/R4/metadata").content)
-    [rest] = statement.rest
-    # Only metadata is served at this stage: no resource, no system interaction, no operation.
-    assert rest.resource is None and rest.interaction is None and rest.operation is None
-    for resource in rest.resource or []:
-        for interaction in resource.interaction or []:
-            if interaction.code == "read":
-                path = f"/fhir/R4/{resource.type}/1"
-                assert client.get(path).status_code != 404, path
-
-
 def _outcome(response, status, code):
     assert response.status_code == status
     assert response["Content-Type"] == FHIR_JSON
@@ -42,7 +30,8 @@ def _outcome(response, status, code):
 
 
 @pytest.mark.parametrize(
-    "path", ["/fhir/R4/", "/fhir/R4/Patient/1", "/fhir/R4/Patient", "/fhir/R4/metadata/extra"]
+    "path",
+    ["/fhir/R4/", "/fhir/R4/Practitioner/1", "/fhir/R4/Patient/abc", "/fhir/R4/metadata/extra"],
 )
 def test_an_unknown_path_under_the_base_is_an_operation_outcome_404(client, db, path):
     issue = _outcome(client.get(path), 404, "not-found")
@@ -53,11 +42,13 @@ def test_posting_to_metadata_is_refused_with_an_operation_outcome(client, db):
     _outcome(client.post("/fhir/R4/metadata"), 405, "not-supported")
 
 
-def test_posting_to_an_unknown_path_is_a_404_not_a_csrf_page(db):
+def test_posting_is_an_operation_outcome_not_a_csrf_page(db):
     from django.test import Client
 
     strict = Client(enforce_csrf_checks=True)
-    _outcome(strict.post("/fhir/R4/Patient", "{}", content_type=FHIR_JSON), 404, "not-found")
+    _outcome(strict.post("/fhir/R4/Practitioner", "{}", content_type=FHIR_JSON), 404, "not-found")
+    # Patient is served for reading and searching only.
+    _outcome(strict.post("/fhir/R4/Patient", "{}", content_type=FHIR_JSON), 405, "not-supported")
 
 
 def test_xml_is_not_offered(client, db):
