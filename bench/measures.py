@@ -44,7 +44,6 @@ import re
 import subprocess
 import sys
 import time
-import traceback
 import urllib.parse
 import uuid
 
@@ -61,6 +60,7 @@ from run import (
     checkout,
     kithkin,
     machine,
+    measure_databases,
     probe,
     quiet_machine,
     quietest,
@@ -492,19 +492,7 @@ def bench_source(source: Source, args) -> tuple[dict, list]:
         "databases": {},
         "errors": {},
     }
-    for target in targets_for(source, args.only):
-        try:
-            result = bench_one(target, source, args)
-        except KeyboardInterrupt:
-            raise
-        except Exception as error:  # one database failing must not hide the other's figures
-            if not isinstance(error, BenchError):
-                traceback.print_exc()
-            say(f"{target.label}: FAILED: {error}")
-            report["errors"][target.name] = f"{type(error).__name__}: {error}"
-            continue
-        report["databases"][target.name] = result
-        print_report(result)
+    measure_databases(report, targets_for(source, args.only), source, args, bench_one, print_report)
     results = VAR / f"measures-{source.short}.json"
     if args.only:
         with contextlib.suppress(OSError, ValueError):

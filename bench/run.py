@@ -772,19 +772,7 @@ def bench_source(source: Source, args) -> tuple[dict, list]:
         "databases": {},
         "errors": {},
     }
-    for target in targets_for(source, args.only):
-        try:
-            result = bench_one(target, source, args)
-        except KeyboardInterrupt:
-            raise
-        except Exception as error:  # one database failing must not hide the other's figures
-            if not isinstance(error, BenchError):
-                traceback.print_exc()
-            say(f"{target.label}: FAILED: {error}")
-            report["errors"][target.name] = f"{type(error).__name__}: {error}"
-            continue
-        report["databases"][target.name] = result
-        print_report(result)
+    measure_databases(report, targets_for(source, args.only), source, args, bench_one, print_report)
 
     VAR.mkdir(parents=True, exist_ok=True)
     results = VAR / f"results-{source.short}.json"
@@ -878,6 +866,24 @@ def main() -> int:
     if failed:
         return 1
     return 1 if args.strict and missed else 0
+
+
+def measure_databases(report: dict, targets, source, args, bench_one, print_report) -> None:
+    """Runs ``bench_one`` on each database in turn (each benchmark names its own), filling
+    ``report``; one database failing must not hide the other's figures."""
+    for target in targets:
+        try:
+            result = bench_one(target, source, args)
+        except KeyboardInterrupt:
+            raise
+        except Exception as error:
+            if not isinstance(error, BenchError):
+                traceback.print_exc()
+            say(f"{target.label}: FAILED: {error}")
+            report["errors"][target.name] = f"{type(error).__name__}: {error}"
+            continue
+        report["databases"][target.name] = result
+        print_report(result)
 
 
 if __name__ == "__main__":
