@@ -216,16 +216,15 @@ def _raise_alerts(client: Client, response: Response, history: selectors.History
 
 @transaction.atomic
 def session_recorded(*, session: Session, by, ip: str | None = None) -> list[Alert]:
-    """Raises the alert that silence calls for once ``session`` is recorded as attended: no
-    alliance check-in at the last sessions (the core's ``no_feedback``). Called inside the
-    transaction that records the status, so the alert rolls back with it. Returns the alerts
-    raised, none when the session was recorded before.
+    """Called inside the transaction that makes ``session`` attended or stops it being so, so
+    what it writes rolls back with the status. Reads the client's history once, rewrites their
+    practice-view summary from it, and, when the session is now attended, raises the alert that
+    silence calls for: no alliance check-in at the last sessions (the core's ``no_feedback``).
+    Returns the alerts raised, none when the session was recorded before.
 
     Only ``no_feedback`` is read here. The other rules speak of the newest session's scores,
     which a session just recorded does not have yet: they are read when its responses arrive.
     """
-    if session.status != Session.Status.ATTENDED:
-        return []
     # The client row is the lock alerts of one client are raised under, as in response_submit
     # (session_set_status has taken it already, before the audit's chain head).
     client = (
@@ -233,11 +232,22 @@ def session_recorded(*, session: Session, by, ip: str | None = None) -> list[Ale
         .select_related("practice")
         .get(pk=session.client_id)
     )
+    history = selectors.history_of(client)
+    raised = []
+    if session.status == Session.Status.ATTENDED:
+        raised = _raise_silence(client, session, history, by=by, ip=ip)
+    summaries_refresh(client, history)
+    return raised
+
+
+def _raise_silence(
+    client: Client, session: Session, history: selectors.History, *, by, ip
+) -> list[Alert]:
+    """The no-feedback alert, if recording ``session`` as attended completes a silence."""
     kind = AlertKind.NO_FEEDBACK.value
     # Recorded again (attended, corrected, attended again): it has had its say.
     if Alert.objects.filter(session=session, response__isnull=True, kind=kind).exists():
         return []
-    history = selectors.history_of(client)
     numbers = {s.pk: n for n, s in enumerate(history.sessions, start=1)}
     records = selectors.session_records(history, shipped_for(client.practice))
     found = no_feedback(records, alert_settings_for(client.practice))

@@ -304,11 +304,7 @@ def session_set_status(
     _audit(by, "session.status", locked, ip, reason)
     # In this transaction, not after it: the alert is on the page the therapist is sent back
     # to, and a status rolled back takes its alert with it.
-    locked.new_alerts = (
-        session_recorded(session=locked, by=by, ip=ip) if after is Status.ATTENDED else []
-    )
-    if history_changes:
-        summaries_refresh(locked.client)
+    locked.new_alerts = session_recorded(session=locked, by=by, ip=ip) if history_changes else []
     if after is Status.ATTENDED:
         # After the commit, so the job never reads a status that was rolled back; the job
         # itself sends at most one reminder per session, however often it is attended again.
