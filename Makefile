@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-long bench bench-measures lint lock clean
+.PHONY: install run test test-long bench bench-measures bench-fhir bench-export lint lock clean
 
 install: $(STAMP)
 
@@ -30,6 +30,13 @@ bench: install
 # Issue 6's targets: response submission and the practice view over 1,000,000 responses.
 bench-measures: install
 	@$(BIN)/python bench/measures.py
+
+bench-export: install
+	@$(BIN)/python bench/export.py
+
+# Issue 7's targets: a FHIR read and $everything for a 300-session client, 10,000 clients.
+bench-fhir: install
+	@$(BIN)/python bench/fhir_reads.py
 
 lint: install
 	$(BIN)/ruff check .

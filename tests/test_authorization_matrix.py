@@ -103,6 +103,13 @@ MATRIX = {
     "session_edit": row(302, 200, 404, 403, 404, 404, 404, 404),
     "session_outcome": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
     "calendar": CLINICIANS_ONLY,
+    # Each clinician's own calendar feed: making a URL shows it once (200), turning it off goes
+    # back to the page (302). The feed itself takes no login, only its secret; the token here
+    # is no feed's, so it is the same 404 for everyone (schedule/tests/test_feed.py).
+    "calendar_feed": CLINICIANS_ONLY,
+    "calendar_feed_rotate": row(302, 200, 200, 200, 403, 403, 403, 200, method="post"),
+    "calendar_feed_revoke": row(302, 302, 302, 302, 403, 403, 403, 302, method="post"),
+    "calendar_feed_ics": row(404, 404, 404, 404, 404, 404, 404, 404),
     # The client's own maps from home. Staff have no portal (403); carol's draft is hers alone,
     # so dave finds nothing (404). Opening a draft continues at its step (302); an empty save
     # names no button (422); finishing a map with someone on it shares it (302).
@@ -167,6 +174,20 @@ FHIR = {
     "fhir_episode_of_care": BEARER_ONLY,
     "fhir_goal": BEARER_ONLY,
     "fhir_care_plan": BEARER_ONLY,
+    "fhir_practitioner_search": BEARER_ONLY,
+    "fhir_episode_of_care_search": BEARER_ONLY,
+    "fhir_goal_search": BEARER_ONLY,
+    "fhir_practitioner": BEARER_ONLY,
+    "fhir_practitioner_role_search": BEARER_ONLY,
+    "fhir_practitioner_role": BEARER_ONLY,
+    "fhir_care_team_search": BEARER_ONLY,
+    "fhir_care_team": BEARER_ONLY,
+    "fhir_questionnaire": BEARER_ONLY,
+    "fhir_audit_event_search": BEARER_ONLY,
+    # Bulk $export: an admin holding the export permission, by token (fhir/tests/test_export.py).
+    "fhir_export": BEARER_ONLY,
+    "fhir_export_status": BEARER_ONLY,
+    "fhir_export_file": BEARER_ONLY,
 }
 MATRIX.update(FHIR)
 
@@ -220,7 +241,10 @@ def arguments(world):
         "session_id": carols_session(world).pk,
         **carols_measures(world),
         "instrument_id": loaded_instrument(world).pk,
-        "fhir_path": f"Practitioner/{world.alice.pk}",
+        # A resource type the facade does not serve (Practitioner now is).
+        "fhir_path": f"Medication/{world.alice.pk}",
+        "job_id": 1,
+        "resource_type": "Patient",
     }
 
 

@@ -29,7 +29,10 @@ ARGUMENTS = {
     "instrument_id": lambda world: world.loaded_instrument.pk,
     "response_id": lambda world: world.carols_alert.response_id,
     # A path the facade does not serve (its served routes have their own arguments above).
-    "fhir_path": lambda world: f"Practitioner/{world.alice.pk}",
+    "fhir_path": lambda world: f"Medication/{world.alice.pk}",
+    # Bulk $export's status URL and files (a job is its starter's alone: fhir/tests/test_export).
+    "job_id": lambda world: 1,
+    "resource_type": lambda world: "Patient",
 }
 
 # Text of the other practice's record that must never appear in mallory's responses.

@@ -42,6 +42,7 @@ def actor_for(user) -> Actor:
         practice_id=user.practice_id,
         supervisee_ids=supervisee_ids,
         active=user.is_active,
+        may_bulk_export=user.may_bulk_export,
     )
     user._kithkin_actor = actor
     return actor

@@ -32,6 +32,9 @@ class User(AbstractUser):
     # Part of the session hash: raising it ends every session of the user at once (logout,
     # deactivation, an admin's "end sessions").
     session_epoch = models.PositiveIntegerField(default=0)
+    # FHIR bulk $export of the whole practice: granted and revoked one admin at a time with
+    # `kithkin export grant/revoke` (audited), never implied by the admin role.
+    may_bulk_export = models.BooleanField(default=False)
 
     objects = UserManager()
 

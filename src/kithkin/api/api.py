@@ -101,7 +101,9 @@ def _throttled(request, exc):
     return response
 
 
-from kithkin.api.routers import clients, measures, records  # noqa: E402
+# The writes of a client's record (people, plans, schedule) share its paths: importing them adds
+# their operations to the records router, before it is added to the API.
+from kithkin.api.routers import clients, measures, people, plans, records, schedule  # noqa: E402, F401
 
 api.add_router("/", clients.router)
 api.add_router("/", measures.router)

@@ -38,6 +38,8 @@ class Action(StrEnum):
     CHANGE_PSYCHOTHERAPY_NOTE = "psychotherapy_note.change"
     # The practice view: feedback figures summed over clients, never one client's.
     VIEW_PRACTICE_FEEDBACK = "practice_feedback.view"
+    # FHIR bulk $export: every client's record, in one go, to leave the practice.
+    BULK_EXPORT = "practice.bulk_export"
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ class Actor:
     practice_id: int | None
     supervisee_ids: frozenset[int] = field(default_factory=frozenset)
     active: bool = True
+    # A separate, named grant (``kithkin export grant``): being an admin is not enough.
+    may_bulk_export: bool = False
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,14 @@ def _can_in_practice(actor: Actor, action: Action) -> Decision:
         if actor.role is Role.ADMIN or actor.role in CLINICIANS:
             return allow("staff see the practice's feedback figures, summed over clients")
         return deny("the practice view is for the practice's staff")
+    if action is Action.BULK_EXPORT:
+        # The whole practice's records at once, for a practice moving systems: the most a
+        # single request can take away, so it needs a role and a grant given on purpose.
+        if actor.role is not Role.ADMIN:
+            return deny("only practice admins may export the practice")
+        if not actor.may_bulk_export:
+            return deny("the admin does not hold the export permission")
+        return allow("practice admin holding the export permission")
     return deny(f"{action} is not a practice-wide action")
 
 

@@ -2,8 +2,9 @@
 
 Each resource lists exactly the interactions and search parameters the views serve (a test
 walks the statement and calls every one). Searches are strict: a parameter not listed here
-answers 400, so a client never mistakes an ignored filter for an applied one. No row carries an
-update time yet, so ``_lastUpdated`` is neither served nor listed.
+answers 400, so a client never mistakes an ignored filter for an applied one. ``_lastUpdated``
+is listed only where a row carries a true update time (a client's ``updated_at``; a response,
+never changed once given, its submission); sessions, episodes, plans and goals carry none yet.
 """
 
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
@@ -17,18 +18,39 @@ PUBLISHED = "2026-12-01"
 SP = "http://hl7.org/fhir/SearchParameter"
 # Each searchable resource's own parameters (``_count`` and ``_cursor`` page every search).
 SEARCH_PARAMS = {
-    "Patient": frozenset({"name"}),
+    "Patient": frozenset({"name", "_lastUpdated"}),
     "Encounter": frozenset({"patient", "status"}),
-    "Observation": frozenset({"patient"}),
-    "QuestionnaireResponse": frozenset({"patient"}),
+    "Observation": frozenset({"patient", "code", "_lastUpdated"}),
+    "QuestionnaireResponse": frozenset({"patient", "_lastUpdated"}),
+    "Practitioner": frozenset({"name"}),
+    "PractitionerRole": frozenset({"practitioner"}),
+    "CareTeam": frozenset({"patient"}),
+    "EpisodeOfCare": frozenset({"patient", "status"}),
+    "Goal": frozenset({"patient", "lifecycle-status"}),
+    "AuditEvent": frozenset({"patient", "date"}),
 }
+LAST_UPDATED = "Prefix ge, gt, le or lt and a date or an instant with its zone; repeat for a range"
+# Each parameter: its type, the SearchParameter it implements (by resource where its meaning
+# differs), and what the server does with it.
 PARAM_DOCS = {
     "name": ("string", "Patient-name", "A prefix of a given, family or preferred name, any case"),
     "patient": ("reference", None, "Required: the Patient id, or Patient/{id}"),
     "status": ("token", "Encounter-status", "planned, finished or cancelled"),
+    "code": ("token", "clinical-code", "The score's code, or system|code (LOINC 44261-6)"),
+    "lifecycle-status": ("token", "Goal-lifecycle-status", "proposed, active, on-hold, ..."),
+    "practitioner": ("reference", "PractitionerRole-practitioner", "Practitioner/{id}, or the id"),
+    "date": ("date", "AuditEvent-date", LAST_UPDATED),
+    "_lastUpdated": ("date", "Resource-lastUpdated", LAST_UPDATED),
     "_count": ("number", None, "Entries per page (default 50, at most 200)"),
     "_cursor": ("string", None, "Opaque: taken from a next link, never made up"),
 }
+# The same name means another SearchParameter on another resource.
+DEFINITIONS = {
+    ("Practitioner", "name"): "Practitioner-name",
+    ("EpisodeOfCare", "status"): "EpisodeOfCare-status",
+}
+# What a status search takes, where it differs from Encounter's.
+STATUS_DOCS = {"EpisodeOfCare": "planned, active or finished"}
 READS = (
     "Patient",
     "Encounter",
@@ -38,11 +60,23 @@ READS = (
     "EpisodeOfCare",
     "Goal",
     "CarePlan",
+    "Practitioner",
+    "PractitionerRole",
+    "CareTeam",
+    "Questionnaire",
+    "AuditEvent",
 )
+# Resources served without a read by id: the audit trail is searched by client alone.
+NO_READ = frozenset({"AuditEvent"})
+# POST of a new resource (create): answers to a shipped instrument from another app.
+CREATES = frozenset({"QuestionnaireResponse"})
 
 
-def _param(name: str) -> dict:
+def _param(name: str, resource_type: str) -> dict:
     kind, definition, documentation = PARAM_DOCS[name]
+    definition = DEFINITIONS.get((resource_type, name), definition)
+    if name == "status":
+        documentation = STATUS_DOCS.get(resource_type, documentation)
     param = {"name": name, "type": kind, "documentation": documentation}
     if definition:
         param["definition"] = f"{SP}/{definition}"
@@ -50,12 +84,14 @@ def _param(name: str) -> dict:
 
 
 def _resource(resource_type: str) -> dict:
-    interactions = [{"code": "read"}]
+    interactions = [] if resource_type in NO_READ else [{"code": "read"}]
     found = {"type": resource_type, "versioning": "no-version", "readHistory": False}
+    if resource_type in CREATES:
+        interactions.append({"code": "create"})
     if resource_type in SEARCH_PARAMS:
         interactions.append({"code": "search-type"})
         names = [*sorted(SEARCH_PARAMS[resource_type]), "_count", "_cursor"]
-        found["searchParam"] = [_param(name) for name in names]
+        found["searchParam"] = [_param(name, resource_type) for name in names]
     found["interaction"] = interactions
     if resource_type == "Patient":
         found["operation"] = [
@@ -86,9 +122,10 @@ def capability_statement(*, base_url: str) -> CapabilityStatement:
                 {
                     "mode": "server",
                     "documentation": (
-                        "Reads and searches take Authorization: Bearer <token> (kithkin token "
-                        "create); metadata needs none. Searches page by keyset (_count, and a "
-                        "next link with an opaque _cursor); an unknown parameter answers 400."
+                        "Reads, searches and the QuestionnaireResponse create take "
+                        "Authorization: Bearer <token> (kithkin token create); metadata needs "
+                        "none. Searches page by keyset (_count, and a next link with an opaque "
+                        "_cursor); an unknown parameter answers 400."
                     ),
                     "security": {
                         # Not OAuth or SMART: a Kithkin API token, so no code from
@@ -97,6 +134,18 @@ def capability_statement(*, base_url: str) -> CapabilityStatement:
                         "description": "Authorization: Bearer <token>, one user, one practice",
                     },
                     "resource": [_resource(t) for t in READS],
+                    "operation": [
+                        {
+                            "name": "export",
+                            "definition": (
+                                "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"
+                            ),
+                            "documentation": (
+                                "GET $export with Prefer: respond-async: the whole practice as "
+                                "NDJSON, for an admin holding the export permission"
+                            ),
+                        }
+                    ],
                 }
             ],
         }

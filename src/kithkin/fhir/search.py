@@ -6,11 +6,14 @@ a read or search answers passes through ``release.outgoing`` with the client's p
 so an ``unaware`` partner and every reference to them stay home.
 """
 
+import datetime
 from urllib.parse import urlencode
 
 from django.db.models import Q
 from fhir.resources.R4B.bundle import Bundle
 
+from kithkin.accounts.models import User
+from kithkin.audit.models import AuditEvent
 from kithkin.clients.models import Client, Person
 from kithkin.fhir import codes
 from kithkin.fhir import resources as build
@@ -19,7 +22,7 @@ from kithkin.fhir.selectors import _episode_of, resources_for_client
 from kithkin.measures.instruments import instruments_on_record
 from kithkin.measures.models import Response
 from kithkin.plans.models import Goal, PlanVersion
-from kithkin.relationships.models import Episode
+from kithkin.relationships.models import Episode, TherapyRelationship
 from kithkin.schedule.models import Session
 
 DEFAULT_COUNT = 50
@@ -90,12 +93,71 @@ def searchset(resources, *, total: int, self_url: str, next_url: str | None, bas
 
 
 def page_links(request, params, *, rows, more: bool) -> tuple[str, str | None]:
+    """The self and next links. Every value of a repeated parameter goes along (a range in
+    ``_lastUpdated`` is two of them)."""
     path = request.build_absolute_uri(request.path)
-    self_url = f"{path}?{urlencode(sorted(params.items()))}" if params else path
+    pairs = sorted((k, v) for k, values in request.GET.lists() for v in values)
+    self_url = f"{path}?{urlencode(pairs)}" if pairs else path
     if not more:
         return self_url, None
-    following = {**params, "_cursor": str(rows[-1].pk)}
-    return self_url, f"{path}?{urlencode(sorted(following.items()))}"
+    following = [(k, v) for k, v in pairs if k != "_cursor"] + [("_cursor", str(rows[-1].pk))]
+    return self_url, f"{path}?{urlencode(sorted(following))}"
+
+
+# --- _lastUpdated and dates -----------------------------------------------------------------
+
+# The comparisons a date search takes (FHIR search prefixes). eq, ne, sa, eb and ap are not
+# served, and a value without a prefix is refused rather than guessed at.
+DATE_PREFIXES = frozenset({"ge", "gt", "le", "lt"})
+
+
+def _moment(raw: str, name: str) -> tuple[datetime.datetime, datetime.datetime]:
+    """The first instant a value names and the first instant after it: a day (YYYY-MM-DD, in
+    UTC) or an instant with its zone."""
+    refused = SearchError(
+        f"{name} takes a prefix (ge, gt, le or lt) and a date (2026-03-01) or an instant with "
+        f"its zone (2026-03-01T09:30:00Z)."
+    )
+    if len(raw) == 10:
+        try:
+            start = datetime.datetime.combine(
+                datetime.date.fromisoformat(raw), datetime.time(), tzinfo=datetime.UTC
+            )
+        except ValueError:
+            raise refused from None
+        return start, start + datetime.timedelta(days=1)
+    try:
+        moment = datetime.datetime.fromisoformat(raw)
+    except ValueError:
+        raise refused from None
+    if "T" not in raw or moment.tzinfo is None:
+        # FHIR: a time needs its zone, and a server must not guess one.
+        raise refused
+    return moment, moment + datetime.timedelta(microseconds=1)
+
+
+def date_filters(values, *, field: str, name: str) -> Q:
+    """A Q for the values of a date parameter (each a prefix and a date), all of which hold.
+    ``gt`` a day is after the whole day; ``le`` a day includes it."""
+    found = Q()
+    for value in values:
+        prefix, raw = value[:2], value[2:]
+        if prefix not in DATE_PREFIXES:
+            raise SearchError(
+                f"{name} takes a prefix (ge, gt, le or lt) before the date, as in "
+                f"{name}=ge2026-03-01."
+            )
+        start, after = _moment(raw, name)
+        bound = {"ge": start, "lt": start, "gt": after, "le": after}[prefix]
+        lookup = {"ge": "gte", "lt": "lt", "gt": "gte", "le": "lt"}[prefix]
+        found &= Q(**{f"{field}__{lookup}": bound})
+    return found
+
+
+def last_updated(request, rows, *, field: str):
+    """``rows`` narrowed by every ``_lastUpdated`` value the request carries."""
+    values = request.GET.getlist("_lastUpdated")
+    return rows.filter(date_filters(values, field=field, name="_lastUpdated")) if values else rows
 
 
 def _key(resource) -> str:
@@ -126,6 +188,57 @@ def patients_named(*, practice_id: int, client_ids: list[int], name: str | None)
     return rows
 
 
+# --- Practitioner and PractitionerRole -----------------------------------------------------
+
+CLINICIAN_ROLES = (User.Roles.THERAPIST, User.Roles.SUPERVISOR)
+
+
+def practitioners(*, practice_id: int, name: str | None = None):
+    """The practice's clinicians: the people its records name as Practitioner (an admin is
+    staff, but treats nobody, and the audit trail names them rather than referring to them)."""
+    rows = User.objects.filter(practice_id=practice_id, role__in=CLINICIAN_ROLES)
+    if name:
+        rows = rows.filter(Q(first_name__istartswith=name) | Q(last_name__istartswith=name))
+    return rows
+
+
+def practitioner_id(params) -> int | None:
+    raw = params.get("practitioner")
+    if raw is None:
+        return None
+    raw = raw.removeprefix("Practitioner/")
+    if not raw.isdigit():
+        raise SearchError("practitioner takes a Practitioner id or Practitioner/{id}.")
+    return int(raw)
+
+
+# --- CareTeam and Questionnaire -------------------------------------------------------------
+
+
+def care_team_of(client):
+    """The client's care team (its id is the client's): the therapists of open relationships
+    and the partners who take part knowingly. ``released`` then clears it for leaving."""
+    relationships = TherapyRelationship.objects.filter(client=client).select_related("therapist")
+    therapists = [r.therapist for r in relationships if r.is_active]
+    people = list(Person.objects.filter(client=client).select_related("partner"))
+    return build.care_team(client, therapists=therapists, people=people)
+
+
+def questionnaire(practice, questionnaire_id: str):
+    """A definition the practice's responses may have been scored with, or None."""
+    for instrument in instruments_on_record(practice).values():
+        if build.questionnaire_id(instrument) == questionnaire_id:
+            return build.questionnaire(instrument)
+    return None
+
+
+# --- AuditEvent -----------------------------------------------------------------------------
+
+
+def audit_events_of(*, practice_id: int, client_id: int):
+    return AuditEvent.objects.filter(practice_id=practice_id, client_id=client_id)
+
+
 # --- Encounter ----------------------------------------------------------------------------
 
 # A FHIR Encounter status asks for every Kithkin session status that maps to it.
@@ -153,11 +266,69 @@ def encounters(client, sessions) -> list:
     ]
 
 
+# --- EpisodeOfCare and Goal --------------------------------------------------------------------
+
+
+def _inverse(table: dict) -> dict:
+    found = {}
+    for kithkin, fhir in table.items():
+        found.setdefault(fhir, []).append(kithkin)
+    return found
+
+
+EPISODE_PHASES = _inverse(codes.EPISODE_STATUS)
+GOAL_LIFECYCLES = _inverse(codes.GOAL_LIFECYCLE)
+
+
+def episodes_of(client, *, status: str | None):
+    """``status`` is the FHIR status: every phase that maps to it (active: assessment to
+    ending). A status no phase maps to finds nothing."""
+    rows = Episode.objects.filter(relationship__client=client)
+    if status is not None:
+        rows = rows.filter(phase__in=EPISODE_PHASES.get(status, []))
+    return rows.select_related("relationship").prefetch_related("transitions")
+
+
+def episodes(page) -> list:
+    return [
+        build.episode_of_care(
+            e, transitions=sorted(e.transitions.all(), key=lambda t: (t.at, t.pk))
+        )
+        for e in page
+    ]
+
+
+def goals_of(client, *, lifecycle: str | None):
+    rows = Goal.objects.filter(version__plan__client=client)
+    if lifecycle is not None:
+        rows = rows.filter(lifecycle__in=GOAL_LIFECYCLES.get(lifecycle, []))
+    return rows
+
+
 # --- Observation and QuestionnaireResponse ---------------------------------------------------
 
 
 def responses_of(client):
     return Response.objects.filter(client=client).prefetch_related("answers")
+
+
+def _token(raw: str) -> tuple[str | None, str]:
+    system, bar, code = raw.partition("|")
+    return (system, code) if bar else (None, raw)
+
+
+def instruments_coded(practice, raw: str) -> list[str]:
+    """The codes of the instruments whose total Observation.code the token ``raw`` names: a
+    code alone (44261-6) or system|code (http://loinc.org|44261-6)."""
+    system, code = _token(raw)
+    if not code:
+        raise SearchError("code takes a code, or system|code, such as http://loinc.org|44261-6.")
+    found = []
+    for instrument in instruments_on_record(practice).values():
+        for coded in build.observation_code(instrument)["coding"]:
+            if coded["code"] == code and system in (None, coded["system"]):
+                found.append(instrument.code)
+    return found
 
 
 def measured(client, responses, *, resource_type: str) -> list:

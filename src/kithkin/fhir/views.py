@@ -1,30 +1,39 @@
 """The FHIR facade's views. ``metadata`` needs no authentication: a FHIR server publishes its
 CapabilityStatement to anyone. Every other route takes ``Authorization: Bearer <token>`` only
 (never a session cookie), so CSRF does not apply, and a POST answers with an OperationOutcome
-rather than Django's CSRF page.
+rather than Django's CSRF page. The one write, POST QuestionnaireResponse, goes through the
+measures service the portal and the REST API use.
 
 Access goes through the pages' one door, ``kithkin.accounts.access``: the same decisions and
 the same audit events, marked "[via fhir]". A record the user may not read answers exactly as
 one that does not exist (404, one body for both).
 """
 
+import uuid
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.views.decorators.csrf import csrf_exempt
 
-from kithkin.accounts.access import client_for, in_practice
+from kithkin.accounts.access import actor_for, audit_access, client_for, in_practice
 from kithkin.api.api import TokenRateThrottle
 from kithkin.api.auth import user_for_bearer
-from kithkin.core.access import Action
+from kithkin.audit.request import client_ip
+from kithkin.clients.models import Client
+from kithkin.core.access import Action, Role
+from kithkin.core.instruments import InstrumentError
+from kithkin.fhir import intake, search
 from kithkin.fhir import resources as build
-from kithkin.fhir import search
 from kithkin.fhir.capability import SEARCH_PARAMS, capability_statement
 from kithkin.fhir.release import bundle_for_release
 from kithkin.fhir.responses import fhir_response, operation_outcome
 from kithkin.fhir.selectors import resources_for_client
+from kithkin.measures import services as measures
+from kithkin.measures.instruments import shipped_for
+from kithkin.measures.models import Response
 from kithkin.plans.selectors import caseload_ids
+from kithkin.schedule.models import Session
 
 XML = ("xml", "text/xml", "application/xml", "application/fhir+xml")
 CHANNEL = "fhir"
@@ -49,15 +58,15 @@ def metadata(request):
     return fhir_response(capability_statement(base_url=base_url))
 
 
-def fhir_read(resource_type: str):
-    """GET only, JSON only, a Bearer token, and the access policy's refusals as
+def fhir_read(resource_type: str, *, methods=("GET", "HEAD")):
+    """GET only (or ``methods``), JSON only, a Bearer token, and the access policy's refusals as
     OperationOutcomes."""
 
     def decorator(view):
         @csrf_exempt
         @wraps(view)
         def wrapped(request, *args, **kwargs):
-            if request.method not in ("GET", "HEAD"):
+            if request.method not in methods:
                 return operation_outcome(
                     405, "not-supported", f"{request.method} is not supported here."
                 )
@@ -144,6 +153,7 @@ def patient_search(request):
     rows = search.patients_named(
         practice_id=actor.practice_id, client_ids=caseload_ids(actor), name=params.get("name")
     )
+    rows = search.last_updated(request, rows, field="updated_at")
     return _search(
         request,
         rows,
@@ -182,10 +192,39 @@ def encounter_search(request):
     )
 
 
+@fhir_read("EpisodeOfCare")
+def episode_of_care_search(request):
+    params = _allowed(request, "EpisodeOfCare")
+    client = _client(request, search.patient_id(params))
+    rows = search.episodes_of(client, status=params.get("status"))
+    return _search(
+        request,
+        rows,
+        lambda page: search.released(client, search.episodes(page)),
+        total_rows=rows,
+    )
+
+
+@fhir_read("Goal")
+def goal_search(request):
+    params = _allowed(request, "Goal")
+    client = _client(request, search.patient_id(params))
+    rows = search.goals_of(client, lifecycle=params.get("lifecycle-status"))
+    return _search(
+        request,
+        rows,
+        lambda page: search.released(client, [build.goal(g, client_id=client.pk) for g in page]),
+        total_rows=rows,
+    )
+
+
 def _measure_search(request, resource_type: str):
     params = _allowed(request, resource_type)
     client = _client(request, search.patient_id(params))
-    rows = search.responses_of(client)
+    # A response is never changed once given: its submission is its last update.
+    rows = search.last_updated(request, search.responses_of(client), field="submitted_at")
+    if "code" in params:
+        rows = rows.filter(instrument__in=search.instruments_coded(client.practice, params["code"]))
     return _search(
         request,
         rows,
@@ -201,9 +240,179 @@ def observation_search(request):
     return _measure_search(request, "Observation")
 
 
-@fhir_read("QuestionnaireResponse")
+@fhir_read("QuestionnaireResponse", methods=("GET", "HEAD", "POST"))
 def questionnaire_response_search(request):
+    """GET searches; POST takes a response to a shipped instrument (create)."""
+    if request.method == "POST":
+        return _questionnaire_response_create(request)
     return _measure_search(request, "QuestionnaireResponse")
+
+
+ACCEPTED = ("application/fhir+json", "application/json")
+
+
+def _questionnaire_response_create(request):
+    """Answers from another app, taken by the portal's and the REST API's one service
+    (``measures.response_submit``), so they are checked, scored and alerted on the same way.
+    Everything is read and checked before that call, and the call is one transaction: a refusal
+    stores nothing."""
+    if request.content_type not in ACCEPTED:
+        return operation_outcome(
+            415, "not-supported", "Send the resource as application/fhir+json."
+        )
+    try:
+        resource = intake.parse(request.body)
+        # Whose record first: someone else's patient is a 404 whatever the answers say.
+        client = client_for(request, intake.patient_id(resource), Action.CHANGE_CLIENT)
+        instrument = intake.instrument_of(resource, shipped_for(client.practice))
+        answers = intake.answers_of(resource, instrument)
+        session = None
+        session_id = intake.encounter_id(resource)
+        if session_id is not None:
+            session = Session.objects.filter(client=client, pk=session_id).first()
+            if session is None:
+                raise intake.invalid("encounter is not one of this Patient's sessions.")
+        key = intake.idempotency_key(request, resource)
+    except intake.Refused as refused:
+        return operation_outcome(refused.status, refused.code, str(refused))
+    sent_before = bool(key) and (
+        Response.objects.filter(practice_id=client.practice_id, idempotency_key=key).exists()
+    )
+    try:
+        response = measures.response_submit(
+            client=client,
+            instrument_code=instrument.code,
+            answers=answers.values,
+            free_text=answers.free_text,
+            by=request.user,
+            # Via.API: entered through an API by the practice's own staff; the audit events
+            # of the request say it came through FHIR ("[via fhir]").
+            via=Response.Via.API,
+            session=session,
+            idempotency_key=key or str(uuid.uuid4()),
+            ip=client_ip(request),
+        )
+    except (InstrumentError, measures.MeasuresError) as refused:
+        return operation_outcome(422, "processing", str(refused))
+    stored = search.read(client, "QuestionnaireResponse", response.pk)
+    answer = fhir_response(stored, status=200 if sent_before else 201)
+    answer["Location"] = f"{_base(request)}QuestionnaireResponse/{response.pk}"
+    return answer
+
+
+# --- Practitioner, PractitionerRole, CareTeam, Questionnaire --------------------------------
+
+
+def _staff(request):
+    """The practice's clinicians are named to its staff. A client's token is refused: the
+    portal names their own therapist, and the practice's staff list is not theirs to walk."""
+    actor = actor_for(request.user)
+    if actor.role is Role.CLIENT:
+        raise PermissionDenied("clients do not read the practice's staff")
+    return actor
+
+
+def _practitioner(request, user_id: int):
+    found = search.practitioners(practice_id=_staff(request).practice_id).filter(pk=user_id)
+    user = found.first()
+    if user is None:  # another practice's, a client, or no one
+        raise Http404
+    return user
+
+
+@fhir_read("Practitioner")
+def practitioner_read(request, user_id: int):
+    return fhir_response(build.practitioner(_practitioner(request, user_id)))
+
+
+@fhir_read("PractitionerRole")
+def practitioner_role_read(request, user_id: int):
+    return fhir_response(build.practitioner_role(_practitioner(request, user_id)))
+
+
+@fhir_read("Practitioner")
+def practitioner_search(request):
+    params = _allowed(request, "Practitioner")
+    rows = search.practitioners(practice_id=_staff(request).practice_id, name=params.get("name"))
+    return _search(
+        request, rows, lambda page: [build.practitioner(u) for u in page], total_rows=rows
+    )
+
+
+@fhir_read("PractitionerRole")
+def practitioner_role_search(request):
+    params = _allowed(request, "PractitionerRole")
+    rows = search.practitioners(practice_id=_staff(request).practice_id)
+    practitioner = search.practitioner_id(params)
+    if practitioner is not None:
+        rows = rows.filter(pk=practitioner)
+    return _search(
+        request, rows, lambda page: [build.practitioner_role(u) for u in page], total_rows=rows
+    )
+
+
+@fhir_read("CareTeam")
+def care_team_read(request, client_id: int):
+    client = _client(request, client_id)
+    [team] = search.released(client, [search.care_team_of(client)])
+    return fhir_response(team)
+
+
+@fhir_read("CareTeam")
+def care_team_search(request):
+    """One care team per client: the search answers the patient's, or nothing."""
+    params = _allowed(request, "CareTeam")
+    client = _client(request, search.patient_id(params))
+    rows = Client.objects.filter(pk=client.pk)
+    return _search(
+        request,
+        rows,
+        lambda page: search.released(client, [search.care_team_of(client)]) if page else [],
+        total_rows=rows,
+    )
+
+
+@fhir_read("Questionnaire")
+def questionnaire_read(request, code: str):
+    """The instruments are no one's record: anyone with a token of the practice may read them
+    (a practice-loaded licensed one without its wording). ``code`` is the FHIR id, the
+    instrument's code and version (phq9-1.0)."""
+    resource = search.questionnaire(request.user.practice, code)
+    if resource is None:
+        raise Http404
+    return fhir_response(resource)
+
+
+# --- AuditEvent -----------------------------------------------------------------------------
+
+
+@fhir_read("AuditEvent")
+def audit_event_search(request):
+    """A client's audit trail, for the practice admin alone (the audit log page's reader); a
+    therapist is refused. Reading the trail is itself an event on it."""
+    params = _allowed(request, "AuditEvent")
+    actor = in_practice(request, Action.MANAGE_PRACTICE, audited=False)  # refusals are audited
+    client_id = search.patient_id(params)
+    if not Client.objects.filter(pk=client_id, practice_id=actor.practice_id).exists():
+        raise Http404
+    audit_access(
+        request,
+        actor,
+        "audit.view",
+        "AuditEvent",
+        None,
+        client_id,
+        True,
+        "practice admin reads the client's audit trail",
+    )
+    rows = search.audit_events_of(practice_id=actor.practice_id, client_id=client_id)
+    if "date" in params:
+        rows = rows.filter(
+            search.date_filters(request.GET.getlist("date"), field="occurred_at", name="date")
+        )
+    return _search(
+        request, rows, lambda page: [build.audit_event(e) for e in page], total_rows=rows
+    )
 
 
 # --- Reads by id ----------------------------------------------------------------------------

@@ -102,3 +102,26 @@ class SessionAttendee(PracticeScoped):
 
     def __str__(self) -> str:
         return f"{self.person_id} at session {self.session_id} ({self.attendance})"
+
+
+class CalendarFeed(PracticeScoped):
+    """A clinician's iCalendar feed (docs/calendar-feed.md): their sessions and their clients'
+    check-ins at a secret URL that a phone or desktop calendar subscribes to.
+
+    Only the SHA-256 of the secret is kept, as for API tokens, so a copied database or backup
+    opens no feed; the URL is shown once. Rotating puts a new hash on the same row, which is
+    what kills the old URL."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="calendar_feed"
+    )
+    secret_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"calendar feed of user {self.user_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

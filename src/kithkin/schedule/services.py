@@ -6,6 +6,7 @@ The rules (late cancellation, who attends which kind of session, the open episod
 """
 
 import datetime
+import secrets
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
@@ -27,7 +28,8 @@ from kithkin.measures.summaries import summaries_refresh
 from kithkin.measures.tasks import session_reminder
 from kithkin.partners.models import TherapyPartner
 from kithkin.relationships.models import Episode, TherapyRelationship
-from kithkin.schedule.models import Session, SessionAttendee
+from kithkin.schedule.feed import SECRET_BYTES, secret_hash
+from kithkin.schedule.models import CalendarFeed, Session, SessionAttendee
 
 # The one error type of this module: views put its message beside ``field``.
 SessionError = SessionRefused
@@ -311,3 +313,50 @@ def session_set_status(
         session_id = locked.pk
         transaction.on_commit(lambda: session_reminder(session_id))
     return locked
+
+
+@transaction.atomic
+def calendar_feed_rotate(*, user, ip: str | None = None) -> tuple[CalendarFeed, str]:
+    """A new secret URL for the user's calendar feed, and the secret, which is not stored and
+    cannot be shown again. Whatever URL the feed had stops working in the same commit."""
+    secret = secrets.token_urlsafe(SECRET_BYTES)
+    now = timezone.now()
+    feed = CalendarFeed.objects.select_for_update().filter(user=user).first()
+    created = feed is None
+    if created:
+        feed = CalendarFeed(practice_id=user.practice_id, user=user)
+    feed.practice_id = user.practice_id
+    feed.secret_hash = secret_hash(secret)
+    feed.created_at = now
+    feed.revoked_at = None
+    feed.save()
+    audit_record(
+        practice_id=user.practice_id,
+        actor=user,
+        action="calendar_feed.create" if created else "calendar_feed.rotate",
+        resource_type="CalendarFeed",
+        resource_id=feed.pk,
+        reason="a new secret URL; any earlier one stops working",
+        ip=ip,
+    )
+    return feed, secret
+
+
+@transaction.atomic
+def calendar_feed_revoke(*, user, ip: str | None = None) -> CalendarFeed | None:
+    """Turns the user's feed off; None when there was no live feed to turn off."""
+    feed = CalendarFeed.objects.select_for_update().filter(user=user).first()
+    if feed is None or feed.revoked_at is not None:
+        return None
+    feed.revoked_at = timezone.now()
+    feed.save(update_fields=["revoked_at"])
+    audit_record(
+        practice_id=feed.practice_id,
+        actor=user,
+        action="calendar_feed.revoke",
+        resource_type="CalendarFeed",
+        resource_id=feed.pk,
+        reason="the secret URL stops working",
+        ip=ip,
+    )
+    return feed

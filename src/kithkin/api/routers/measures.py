@@ -6,11 +6,13 @@ from ninja import Header, Query, Router, Status
 from kithkin.accounts.access import client_for
 from kithkin.api.pagination import keyset
 from kithkin.api.schemas import (
+    NO_NUL,
     AlertAcknowledgeIn,
     AlertOut,
     AlertPage,
     Error,
     PageQuery,
+    RecordId,
     ResponseCreatedOut,
     ResponseIn,
     ResponsePage,
@@ -47,7 +49,7 @@ def _alert_row(row: dict) -> dict:
 @router.get(
     "/clients/{client_id}/alerts", response={200: AlertPage, **DENIED}, url_name="client_alerts"
 )
-def alerts(request: HttpRequest, client_id: int, page: Query[PageQuery], open: bool = False):
+def alerts(request: HttpRequest, client_id: RecordId, page: Query[PageQuery], open: bool = False):
     """The client's alerts, newest first; ``open=true`` for the unacknowledged ones only."""
     client = client_for(request, client_id, Action.VIEW_CLIENT)
     rows = Alert.objects.filter(practice_id=client.practice_id, client=client)
@@ -66,7 +68,7 @@ def alerts(request: HttpRequest, client_id: int, page: Query[PageQuery], open: b
     url_name="alert_acknowledge",
 )
 def alert_acknowledge(
-    request: HttpRequest, client_id: int, alert_id: int, body: AlertAcknowledgeIn
+    request: HttpRequest, client_id: RecordId, alert_id: RecordId, body: AlertAcknowledgeIn
 ):
     """A named person says they have seen the alert and what they did about it: the treating
     therapist or the supervisor (PHQ-9 item 9 asks for a same-day review)."""
@@ -109,7 +111,7 @@ def _response_row(row: dict) -> dict:
     response={200: ResponsePage, **DENIED},
     url_name="client_responses",
 )
-def responses(request: HttpRequest, client_id: int, page: Query[PageQuery]):
+def responses(request: HttpRequest, client_id: RecordId, page: Query[PageQuery]):
     """The client's questionnaire responses and their scores, newest first."""
     client = client_for(request, client_id, Action.VIEW_CLIENT)
     rows = Response.objects.filter(practice_id=client.practice_id, client=client)
@@ -127,9 +129,11 @@ def responses(request: HttpRequest, client_id: int, page: Query[PageQuery]):
 )
 def response_submit(
     request: HttpRequest,
-    client_id: int,
+    client_id: RecordId,
     body: ResponseIn,
-    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=64),
+    idempotency_key: str | None = Header(
+        None, alias="Idempotency-Key", max_length=64, pattern=NO_NUL
+    ),
 ):
     """The client's answers to a shipped instrument, entered by the treating therapist: scored
     and checked exactly as in the portal, raising the same alerts. An answer the instrument does

@@ -13,6 +13,8 @@ from kithkin.api.schemas import (
     PageQuery,
     PersonPage,
     PlanVersionPage,
+    RecordId,
+    RecordIdFilter,
     SessionPage,
     SphereMapDetailOut,
     SphereMapPage,
@@ -42,7 +44,7 @@ def _rows(result: dict) -> dict:
     response={200: SessionPage, **DENIED},
     url_name="client_sessions",
 )
-def sessions(request: HttpRequest, client_id: int, page: Query[PageQuery]):
+def sessions(request: HttpRequest, client_id: RecordId, page: Query[PageQuery]):
     """The client's sessions, newest first. Their notes are not part of the REST API."""
     client = _readable(request, client_id)
     rows = Session.objects.filter(practice_id=client.practice_id, client=client).values(
@@ -56,7 +58,7 @@ def sessions(request: HttpRequest, client_id: int, page: Query[PageQuery]):
     response={200: PlanVersionPage, **DENIED},
     url_name="client_plan_versions",
 )
-def plan_versions(request: HttpRequest, client_id: int, page: Query[PageQuery]):
+def plan_versions(request: HttpRequest, client_id: RecordId, page: Query[PageQuery]):
     """Every version of the client's treatment plans, drafts and signed, newest first."""
     client = _readable(request, client_id)
     rows = PlanVersion.objects.filter(practice_id=client.practice_id, plan__client=client)
@@ -66,7 +68,12 @@ def plan_versions(request: HttpRequest, client_id: int, page: Query[PageQuery]):
 @router.get(
     "/clients/{client_id}/goals", response={200: GoalPage, **DENIED}, url_name="client_goals"
 )
-def goals(request: HttpRequest, client_id: int, page: Query[PageQuery], version: int | None = None):
+def goals(
+    request: HttpRequest,
+    client_id: RecordId,
+    page: Query[PageQuery],
+    version: RecordIdFilter = None,
+):
     """The goals of the client's plan versions (of one version with ``version``), newest first."""
     client = _readable(request, client_id)
     rows = Goal.objects.filter(practice_id=client.practice_id, version__plan__client=client)
@@ -80,7 +87,7 @@ def goals(request: HttpRequest, client_id: int, page: Query[PageQuery], version:
     response={200: CheckInPage, **DENIED},
     url_name="client_check_ins",
 )
-def check_ins(request: HttpRequest, client_id: int, page: Query[PageQuery]):
+def check_ins(request: HttpRequest, client_id: RecordId, page: Query[PageQuery]):
     """The reviews of the client's plans that were held, newest first."""
     client = _readable(request, client_id)
     rows = CheckIn.objects.filter(practice_id=client.practice_id, plan__client=client)
@@ -90,7 +97,7 @@ def check_ins(request: HttpRequest, client_id: int, page: Query[PageQuery]):
 @router.get(
     "/clients/{client_id}/people", response={200: PersonPage, **DENIED}, url_name="client_people"
 )
-def people(request: HttpRequest, client_id: int, page: Query[PageQuery]):
+def people(request: HttpRequest, client_id: RecordId, page: Query[PageQuery]):
     """Everyone in the client's life and their part in the plan, as the treating therapist's
     people page shows them: an ``unaware`` partner included. This is the practice's own staff
     reading the record; anything that leaves the practice goes through the disclosure guard
@@ -125,7 +132,7 @@ def _person(person: Person) -> dict:
 @router.get(
     "/clients/{client_id}/maps", response={200: SphereMapPage, **DENIED}, url_name="client_maps"
 )
-def maps(request: HttpRequest, client_id: int, page: Query[PageQuery]):
+def maps(request: HttpRequest, client_id: RecordId, page: Query[PageQuery]):
     """The sphere maps the therapist sees, newest first: their own, and the client's finished
     ones. A client's draft from home stays theirs."""
     client = _readable(request, client_id)
@@ -140,11 +147,15 @@ def maps(request: HttpRequest, client_id: int, page: Query[PageQuery]):
     response={200: SphereMapDetailOut, **DENIED},
     url_name="client_map",
 )
-def sphere_map(request: HttpRequest, client_id: int, map_id: int):
+def sphere_map(request: HttpRequest, client_id: RecordId, map_id: RecordId):
     client = _readable(request, client_id)
     found = spheres.shared_map(client, map_id)
     if found is None:
         return Status(404, {"detail": "Not found."})
+    return _map_detail(found)
+
+
+def _map_detail(found) -> dict:
     return {
         "id": found.pk,
         "made_by": found.made_by,

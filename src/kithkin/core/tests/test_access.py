@@ -209,3 +209,30 @@ def test_emergency_access_does_not_acknowledge_alerts():
     )
     assert not can(BOB, Action.ACKNOWLEDGE_ALERT, record)
     assert not can(ALICE, Action.ACKNOWLEDGE_ALERT, PRACTICE)
+
+
+EXPORTER = Actor(user_id=8, role=Role.ADMIN, practice_id=10, may_bulk_export=True)
+
+
+def test_only_an_admin_holding_the_export_permission_exports_the_practice():
+    assert can(EXPORTER, Action.BULK_EXPORT, PRACTICE)
+    decision = can(ADAM, Action.BULK_EXPORT, PRACTICE)
+    assert not decision.allowed
+    assert decision.reason == "the admin does not hold the export permission"
+
+
+def test_the_export_permission_does_nothing_for_anyone_but_an_admin():
+    for role in (Role.THERAPIST, Role.SUPERVISOR, Role.CLIENT):
+        actor = Actor(user_id=9, role=role, practice_id=10, may_bulk_export=True)
+        assert not can(actor, Action.BULK_EXPORT, PRACTICE)
+
+
+def test_the_exporter_exports_no_other_practice_and_not_once_deactivated():
+    assert not can(EXPORTER, Action.BULK_EXPORT, PracticeScope(practice_id=99))
+    gone = Actor(user_id=8, role=Role.ADMIN, practice_id=10, may_bulk_export=True, active=False)
+    assert not can(gone, Action.BULK_EXPORT, PRACTICE)
+
+
+def test_the_export_permission_reads_no_single_client():
+    assert not can(EXPORTER, Action.BULK_EXPORT, CAROLS_RECORD)
+    assert not can(EXPORTER, Action.VIEW_CLIENT, CAROLS_RECORD)

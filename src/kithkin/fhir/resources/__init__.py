@@ -13,7 +13,15 @@ from kithkin.fhir.resources.care import (
     episode_of_care,
     goal,
 )
-from kithkin.fhir.resources.measures import observation, questionnaire, questionnaire_response
+from kithkin.fhir.resources.measures import (
+    observation,
+    observation_code,
+    option_coding,
+    questionnaire,
+    questionnaire_id,
+    questionnaire_response,
+    shares_wording,
+)
 from kithkin.fhir.resources.people import (
     care_team,
     patient,
@@ -31,10 +39,14 @@ __all__ = [
     "episode_of_care",
     "goal",
     "observation",
+    "observation_code",
+    "option_coding",
     "patient",
     "practitioner",
     "practitioner_role",
     "questionnaire",
+    "questionnaire_id",
     "questionnaire_response",
     "related_person",
+    "shares_wording",
 ]

@@ -2,28 +2,49 @@
 QuestionnaireResponse and Observation. Everything is derived from the core's Instrument, so the
 codes in FHIR are the ones the definition file carries (PHQ-9 and GAD-7: LOINC)."""
 
+import re
+
 from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
-from kithkin.core.instruments import RISK, Instrument, Item
+from kithkin.core.instruments import RISK, SHIPPED, Instrument, Item
 from kithkin.fhir import codes
 from kithkin.fhir.resources._common import coding, concept, instant, prune, ref
 
 
 def questionnaire_id(instrument: Instrument) -> str:
-    return f"{instrument.code}-{instrument.version}"
+    """A FHIR id ([A-Za-z0-9.-], at most 64) from the code and version. A code may hold "_",
+    which an id may not: it becomes ".", which no code holds, so the first "-" still ends the
+    code and no two definitions share an id."""
+    code = instrument.code.replace("_", ".")
+    version = re.sub(r"[^A-Za-z0-9.\-]", ".", instrument.version)
+    return f"{code}-{version}"[:64]
 
 
 def canonical(instrument: Instrument) -> str:
     return f"{codes.QUESTIONNAIRE}/{instrument.code}|{instrument.version}"
 
 
-def _option_coding(instrument: Instrument, item: Item, value: int) -> dict:
+def shares_wording(instrument: Instrument) -> bool:
+    """Whether the items' words may leave the practice. Kithkin ships only instruments free to
+    use (PHQ-9, GAD-7) or its own (the alliance check-in); a practice-loaded one is licensed to
+    that practice, and its definition format has no term that allows passing its wording on, so
+    its questions, options and instructions stay home (docs/fhir/mapping.md). A practice cannot
+    load a shipped code, so the code says which kind it is."""
+    return instrument.code in SHIPPED
+
+
+def _text(instrument: Instrument, text: str) -> str | None:
+    return text if shares_wording(instrument) else None
+
+
+def option_coding(instrument: Instrument, item: Item, value: int) -> dict:
     option = item.option(value)
+    label = _text(instrument, option.label)
     if option.code and instrument.code_system:
-        return coding(instrument.code_system, option.code, option.label)
-    return coding(codes.answer_system(instrument.code, item.answer_set), str(value), option.label)
+        return coding(instrument.code_system, option.code, label)
+    return coding(codes.answer_system(instrument.code, item.answer_set), str(value), label)
 
 
 def _item_code(instrument: Instrument, code: str | None) -> list | None:
@@ -34,20 +55,21 @@ def _item_code(instrument: Instrument, code: str | None) -> list | None:
 
 def questionnaire(instrument: Instrument) -> Questionnaire:
     """The instrument as a Questionnaire: each item a choice, each option with its score as an
-    ordinalValue, and the standard codes the definition gives."""
+    ordinalValue, and the standard codes the definition gives. A licensed instrument a practice
+    loaded keeps its structure, codes and scores but none of its wording (``shares_wording``)."""
     items = [
         prune(
             {
                 "linkId": str(item.number),
                 "code": _item_code(instrument, item.code),
                 "prefix": f"{item.number}.",
-                "text": item.text,
+                "text": _text(instrument, item.text),
                 "type": "choice",
                 "required": item.required,
                 "answerOption": [
                     {
                         "extension": [{"url": codes.ORDINAL_VALUE, "valueDecimal": option.value}],
-                        "valueCoding": _option_coding(instrument, item, option.value),
+                        "valueCoding": option_coding(instrument, item, option.value),
                     }
                     for option in item.options
                 ],
@@ -56,7 +78,14 @@ def questionnaire(instrument: Instrument) -> Questionnaire:
         for item in instrument.items
     ]
     items += [
-        {"linkId": question.key, "text": question.text, "type": "text", "required": False}
+        prune(
+            {
+                "linkId": question.key,
+                "text": _text(instrument, question.text),
+                "type": "text",
+                "required": False,
+            }
+        )
         for question in instrument.free_text
     ]
     return Questionnaire.model_validate(
@@ -71,7 +100,7 @@ def questionnaire(instrument: Instrument) -> Questionnaire:
                 "subjectType": ["Patient"],
                 # An unvalidated form (the alliance check-in) says so wherever it is named.
                 "description": instrument.label_note,
-                "purpose": instrument.instructions or None,
+                "purpose": _text(instrument, instrument.instructions) or None,
                 "copyright": instrument.licence or None,
                 "code": _item_code(instrument, instrument.panel_code),
                 "item": items,
@@ -94,8 +123,8 @@ def questionnaire_response(response, instrument: Instrument, *, answers) -> Ques
         prune(
             {
                 "linkId": str(item.number),
-                "text": item.text,
-                "answer": [{"valueCoding": _option_coding(instrument, item, given[item.number])}]
+                "text": _text(instrument, item.text),
+                "answer": [{"valueCoding": option_coding(instrument, item, given[item.number])}]
                 if item.number in given
                 else None,
             }
@@ -105,16 +134,20 @@ def questionnaire_response(response, instrument: Instrument, *, answers) -> Ques
     if response.free_text and instrument.free_text:
         question = instrument.free_text[0]
         items.append(
-            {
-                "linkId": question.key,
-                "text": question.text,
-                "answer": [{"valueString": response.free_text}],
-            }
+            prune(
+                {
+                    "linkId": question.key,
+                    "text": _text(instrument, question.text),
+                    "answer": [{"valueString": response.free_text}],
+                }
+            )
         )
     return QuestionnaireResponse.model_validate(
         prune(
             {
                 "id": str(response.pk),
+                # A response is never changed once given: its submission is its last update.
+                "meta": {"lastUpdated": instant(response.submitted_at)},
                 "questionnaire": canonical(instrument),
                 "status": "completed",
                 "subject": ref("Patient", response.client_id),
@@ -131,7 +164,8 @@ def questionnaire_response(response, instrument: Instrument, *, answers) -> Ques
 SURVEY = concept(codes.OBSERVATION_CATEGORY, "survey", "Survey")
 
 
-def _total_code(instrument: Instrument) -> dict:
+def observation_code(instrument: Instrument) -> dict:
+    """Observation.code of the instrument's total: its LOINC code where it has one."""
     if instrument.total_code and instrument.code_system:
         return concept(
             instrument.code_system, instrument.total_code, text=f"{instrument.short_title} total"
@@ -153,8 +187,9 @@ def _risk_component(instrument: Instrument, given: dict) -> dict | None:
     if rule is None:
         return None
     item = instrument.item(rule.item)
-    code = concept(instrument.code_system, item.code, text=item.text) if item.code else None
-    code = code or {"text": item.text}
+    text = _text(instrument, item.text) or f"Item {item.number}"
+    code = concept(instrument.code_system, item.code, text=text) if item.code else None
+    code = code or {"text": text}
     if rule.item not in given:
         return {"code": code, "dataAbsentReason": _unknown("Not answered: risk unknown")}
     component = {"code": code, "valueInteger": given[rule.item]}
@@ -182,9 +217,10 @@ def observation(response, instrument: Instrument, *, answers) -> Observation:
         prune(
             {
                 "id": str(response.pk),
+                "meta": {"lastUpdated": instant(response.submitted_at)},
                 "status": "final",
                 "category": [SURVEY],
-                "code": _total_code(instrument),
+                "code": observation_code(instrument),
                 "subject": ref("Patient", response.client_id),
                 "encounter": ref("Encounter", response.session_id) if response.session_id else None,
                 "effectiveDateTime": instant(response.submitted_at),

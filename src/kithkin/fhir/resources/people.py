@@ -9,7 +9,7 @@ from fhir.resources.R4B.relatedperson import RelatedPerson
 
 from kithkin.core.disclosure import Audience, Involvement, PartnerView, may_name
 from kithkin.fhir import codes
-from kithkin.fhir.resources._common import coding, concept, prune, ref
+from kithkin.fhir.resources._common import coding, concept, instant, prune, ref
 
 
 def patient(client) -> Patient:
@@ -28,6 +28,7 @@ def patient(client) -> Patient:
         prune(
             {
                 "id": str(client.pk),
+                "meta": {"lastUpdated": instant(client.updated_at)} if client.updated_at else None,
                 "identifier": [{"system": codes.SID_CLIENT, "value": str(client.pk)}],
                 "active": True,
                 "name": names,

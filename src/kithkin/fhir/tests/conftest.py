@@ -3,12 +3,15 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from kithkin.api.services import token_create
 from kithkin.clients.models import Person
 from kithkin.measures import services as measures
+from kithkin.measures.models import Response
 from kithkin.measures.tests.conftest import PHQ9_MODERATE, key
 from kithkin.notes import services as notes
 from kithkin.partners.models import TherapyPartner
 from kithkin.plans import services as plans
+from kithkin.relationships.models import Episode
 from kithkin.schedule.models import Session, SessionAttendee
 from kithkin.spheres.models import SphereEntry, SphereMap
 
@@ -106,3 +109,60 @@ def now():
 def z(moment: datetime.datetime) -> str:
     """A dateTime as fhir.resources writes it: in UTC, with a Z."""
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+# --- The REST facade: a token per persona, GETs as one, and carol's record -----------------
+
+BASE = "/fhir/R4/"
+
+
+@pytest.fixture
+def tokens(world):
+    users = {
+        "alice": world.alice,
+        "bob": world.bob,
+        "sam": world.sam,
+        "adam": world.adam,
+        "carol": world.carol_login,
+        "dave": world.dave_login,
+        "mallory": world.mallory,
+    }
+    return {name: token_create(user=user, by=None)[1] for name, user in users.items()}
+
+
+@pytest.fixture
+def fhir(client, tokens):
+    """GETs under the base as a persona (None: no token)."""
+
+    def get(path, who=None, **params):
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {tokens[who]}"} if who else {}
+        url = path if path.startswith("http") else BASE + path
+        return client.get(url, params, **headers)
+
+    return get
+
+
+@pytest.fixture
+def record(carols_record):
+    """carols_record (Diane unaware and in a joint session, Maria her mother, a PHQ-9, a note)
+    with an episode and a goal on the plan."""
+    world = carols_record
+    world.episode = Episode.objects.create(
+        practice=world.practice,
+        relationship=world.carol.therapy_relationships.get(),
+        opened_on=datetime.date(2026, 3, 1),
+        opened_by=world.alice,
+    )
+    version = world.carol.plans.get().versions.get()
+    world.goal = plans.goal_add(
+        version=version,
+        by=world.alice,
+        goal=plans.GoalInput(
+            description="Sleep through the week",
+            criterion="Five nights of seven",
+            target_date=datetime.date(2026, 6, 1),
+        ),
+    )
+    world.version = version
+    world.response = Response.objects.get(client=world.carol)
+    return world

@@ -127,6 +127,7 @@ def test_a_phq9_response_becomes_a_questionnaire_response_with_coded_answers(wor
     assert data == {
         "resourceType": "QuestionnaireResponse",
         "id": str(response.pk),
+        "meta": {"lastUpdated": z(response.submitted_at)},
         "questionnaire": "https://kithkin.example/fhir/Questionnaire/phq9|1.0",
         "status": "completed",
         "subject": {"reference": f"Patient/{world.carol.pk}"},
@@ -159,6 +160,7 @@ def test_a_phq9_score_is_an_observation_with_the_loinc_total_band_and_item_9(wor
     assert roundtrip(resource) == {
         "resourceType": "Observation",
         "id": str(response.pk),
+        "meta": {"lastUpdated": z(response.submitted_at)},
         "status": "final",
         "category": [
             {

@@ -13,7 +13,7 @@ from kithkin.fhir.resources import (
     practitioner_role,
     related_person,
 )
-from kithkin.fhir.tests.conftest import roundtrip
+from kithkin.fhir.tests.conftest import roundtrip, z
 from kithkin.partners.models import TherapyPartner
 
 
@@ -29,6 +29,7 @@ def test_carol_is_a_patient_with_her_name_birth_date_contact_and_kithkin_identif
     assert data == {
         "resourceType": "Patient",
         "id": str(carol.pk),
+        "meta": {"lastUpdated": z(carol.updated_at)},
         "identifier": [
             {"system": "https://kithkin.example/fhir/sid/client", "value": str(carol.pk)}
         ],

@@ -5,6 +5,7 @@ administers the practice, carol and dave are clients, mallory works in another p
 """
 
 import datetime
+import json
 from urllib.parse import urlsplit
 
 import pytest
@@ -15,71 +16,38 @@ from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.patient import Patient
 
-from kithkin.api.services import token_create
 from kithkin.audit.models import AuditEvent
 from kithkin.clients.models import Client
+from kithkin.fhir.codes import GOAL_LIFECYCLE
 from kithkin.fhir.tests.conftest import NOTE, UTC
 from kithkin.measures import services as measures
-from kithkin.measures.models import Response
 from kithkin.measures.tests.conftest import PHQ9_MODERATE, key
-from kithkin.plans import services as plans
-from kithkin.relationships.models import Episode, TherapyRelationship
+from kithkin.relationships.models import TherapyRelationship
 from kithkin.schedule.models import Session
 
 FHIR_JSON = "application/fhir+json"
 BASE = "/fhir/R4/"
 
 
-@pytest.fixture
-def tokens(world):
-    users = {
-        "alice": world.alice,
-        "bob": world.bob,
-        "sam": world.sam,
-        "adam": world.adam,
-        "carol": world.carol_login,
-        "dave": world.dave_login,
-        "mallory": world.mallory,
+def phq9_response(patient_id, answers=None, **extra) -> dict:
+    """A PHQ-9 QuestionnaireResponse as another app would send it: each item's LOINC answer
+    coding (item 10, the difficulty question, is optional and left out)."""
+    answers = answers if answers is not None else {n: 1 for n in range(1, 10)}
+    loinc = ["LA6568-5", "LA6569-3", "LA6570-1", "LA6571-9"]
+    return {
+        "resourceType": "QuestionnaireResponse",
+        "questionnaire": "https://kithkin.example/fhir/Questionnaire/phq9|1.0",
+        "status": "completed",
+        "subject": {"reference": f"Patient/{patient_id}"},
+        "item": [
+            {
+                "linkId": str(number),
+                "answer": [{"valueCoding": {"system": "http://loinc.org", "code": loinc[value]}}],
+            }
+            for number, value in answers.items()
+        ],
+        **extra,
     }
-    return {name: token_create(user=user, by=None)[1] for name, user in users.items()}
-
-
-@pytest.fixture
-def fhir(client, tokens):
-    """GETs under the base as a persona (None: no token)."""
-
-    def get(path, who=None, **params):
-        headers = {"HTTP_AUTHORIZATION": f"Bearer {tokens[who]}"} if who else {}
-        url = path if path.startswith("http") else BASE + path
-        return client.get(url, params, **headers)
-
-    return get
-
-
-@pytest.fixture
-def record(carols_record):
-    """carols_record (Diane unaware and in a joint session, Maria her mother, a PHQ-9, a note)
-    with an episode and a goal on the plan."""
-    world = carols_record
-    world.episode = Episode.objects.create(
-        practice=world.practice,
-        relationship=world.carol.therapy_relationships.get(),
-        opened_on=datetime.date(2026, 3, 1),
-        opened_by=world.alice,
-    )
-    version = world.carol.plans.get().versions.get()
-    world.goal = plans.goal_add(
-        version=version,
-        by=world.alice,
-        goal=plans.GoalInput(
-            description="Sleep through the week",
-            criterion="Five nights of seven",
-            target_date=datetime.date(2026, 6, 1),
-        ),
-    )
-    world.version = version
-    world.response = Response.objects.get(client=world.carol)
-    return world
 
 
 def outcome(response, status, code):
@@ -279,6 +247,10 @@ def _reads(world) -> dict[str, int]:
         "EpisodeOfCare": world.episode.pk,
         "Goal": world.goal.pk,
         "CarePlan": world.version.pk,
+        "Practitioner": world.alice.pk,
+        "PractitionerRole": world.alice.pk,
+        "CareTeam": world.carol.pk,
+        "Questionnaire": "phq9-1.0",
     }
 
 
@@ -350,27 +322,56 @@ def test_a_search_of_someone_elses_client_is_a_404(record, fhir, resource_type):
 # --- The CapabilityStatement tells the truth ----------------------------------------------
 
 
-def test_every_interaction_the_statement_lists_is_served(record, fhir, client):
+# Who makes each listed call: the audit trail is the practice admin's to read.
+CALLER = {"AuditEvent": "adam"}
+# Where one parameter name takes another value on another resource.
+EXAMPLES = {
+    ("Practitioner", "name"): {"name": "ali"},
+    ("EpisodeOfCare", "status"): {"status": "planned"},  # reaching out
+}
+# Searches whose results are not one client's take no patient.
+WITHOUT_PATIENT = frozenset({"Patient", "Practitioner", "PractitionerRole"})
+
+
+def test_every_interaction_the_statement_lists_is_served(record, fhir, client, tokens):
     statement = CapabilityStatement.model_validate_json(client.get(BASE + "metadata").content)
     [rest] = statement.rest
     assert rest.security.service[0].text == "Bearer"
     reads = _reads(record)
     example = {"name": "Car", "patient": record.carol.pk, "status": "finished"}
+    example |= {"code": "http://loinc.org|44261-6", "practitioner": record.alice.pk}
+    example |= {"lifecycle-status": GOAL_LIFECYCLE[record.goal.lifecycle]}
+    example |= {"_lastUpdated": "ge2026-01-01", "date": "le2099-12-31T00:00:00Z"}
     example |= {"_count": "1", "_cursor": "0"}
     listed = set()
     for resource in rest.resource:
+        who = CALLER.get(resource.type, "alice")
         for interaction in resource.interaction:
             listed.add((resource.type, interaction.code))
             if interaction.code == "read":
-                response = fhir(f"{resource.type}/{reads[resource.type]}", "alice")
+                response = fhir(f"{resource.type}/{reads[resource.type]}", who)
                 assert response.status_code == 200, resource.type
             elif interaction.code == "search-type":
                 for param in resource.searchParam:
                     params = {param.name: example[param.name]}
-                    if resource.type != "Patient":
+                    params |= EXAMPLES.get((resource.type, param.name), {})
+                    if resource.type not in WITHOUT_PATIENT:
                         params["patient"] = record.carol.pk
-                    response = fhir(resource.type, "alice", **params)
+                    response = fhir(resource.type, who, **params)
                     assert response.status_code == 200, (resource.type, param.name)
+                    assert bundle(response).total >= (0 if param.name == "_cursor" else 1), (
+                        resource.type,
+                        param.name,
+                    )
+            elif interaction.code == "create":
+                assert resource.type == "QuestionnaireResponse"
+                response = client.post(
+                    BASE + resource.type,
+                    json.dumps(phq9_response(record.carol.pk)),
+                    content_type=FHIR_JSON,
+                    HTTP_AUTHORIZATION=f"Bearer {tokens[who]}",
+                )
+                assert response.status_code == 201, response.content
             else:
                 pytest.fail(f"{resource.type} lists {interaction.code}, which is not tested")
         for operation in resource.operation or []:
@@ -378,7 +379,13 @@ def test_every_interaction_the_statement_lists_is_served(record, fhir, client):
             path = f"{resource.type}/{reads[resource.type]}/${operation.name}"
             assert fhir(path, "alice").status_code == 200
     assert ("Patient", "search-type") in listed and ("CarePlan", "read") in listed
-    assert not any(p.name == "_lastUpdated" for r in rest.resource for p in r.searchParam or [])
+    assert ("QuestionnaireResponse", "create") in listed
+    assert ("AuditEvent", "search-type") in listed and ("AuditEvent", "read") not in listed
+    with_last_updated = {
+        r.type for r in rest.resource if any(p.name == "_lastUpdated" for p in r.searchParam or [])
+    }
+    # Only where a row carries a true update time (sessions, episodes and plans do not yet).
+    assert with_last_updated == {"Patient", "Observation", "QuestionnaireResponse"}
 
 
 # --- Query counts --------------------------------------------------------------------------
@@ -416,6 +423,12 @@ def _queries(call) -> int:
         "Encounter?_count=5&patient={carol}",
         "Observation?_count=5&patient={carol}",
         "QuestionnaireResponse?_count=5&patient={carol}",
+        "Observation?_count=5&patient={carol}&code=44261-6&_lastUpdated=ge2026-01-01",
+        "QuestionnaireResponse?_count=5&patient={carol}&_lastUpdated=le2099-01-01",
+        "CareTeam?patient={carol}",
+        "EpisodeOfCare?patient={carol}&status=planned",
+        "Goal?patient={carol}",
+        "CareTeam/{carol}",
         "Patient/{carol}/$everything",
     ],
 )

@@ -31,7 +31,7 @@ def _outcome(response, status, code):
 
 @pytest.mark.parametrize(
     "path",
-    ["/fhir/R4/", "/fhir/R4/Practitioner/1", "/fhir/R4/Patient/abc", "/fhir/R4/metadata/extra"],
+    ["/fhir/R4/", "/fhir/R4/Medication/1", "/fhir/R4/Patient/abc", "/fhir/R4/metadata/extra"],
 )
 def test_an_unknown_path_under_the_base_is_an_operation_outcome_404(client, db, path):
     issue = _outcome(client.get(path), 404, "not-found")
@@ -46,7 +46,7 @@ def test_posting_is_an_operation_outcome_not_a_csrf_page(db):
     from django.test import Client
 
     strict = Client(enforce_csrf_checks=True)
-    _outcome(strict.post("/fhir/R4/Practitioner", "{}", content_type=FHIR_JSON), 404, "not-found")
+    _outcome(strict.post("/fhir/R4/Medication", "{}", content_type=FHIR_JSON), 404, "not-found")
     # Patient is served for reading and searching only.
     _outcome(strict.post("/fhir/R4/Patient", "{}", content_type=FHIR_JSON), 405, "not-supported")
 
