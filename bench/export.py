@@ -28,8 +28,7 @@ import subprocess
 import sys
 import time
 
-from databases import PostgresTarget, SQLiteTarget
-from run import KITHKIN_VAR, ROOT, VAR, kithkin, machine, say
+from run import KITHKIN_VAR, ROOT, VAR, database_targets, kithkin, machine, say
 
 TARGET_PER_SECOND = 3000.0
 DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/helper_exportbench"
@@ -163,19 +162,12 @@ def child(cpu: int) -> None:
 
 # --- the parent ---------------------------------------------------------------------------------
 def targets_for(only: str | None, size: int) -> list:
-    targets = []
-    if only in (None, "sqlite"):
-        path = VAR / f"export-{size}.sqlite3"
-        targets.append(SQLiteTarget(path, VAR / f"sqlite-export-{size}.built"))
-    if only in (None, "postgresql"):
-        url = os.environ.get("KITHKIN_BENCH_EXPORT_POSTGRES_URL", DEFAULT_POSTGRES_URL)
-        postgres = PostgresTarget(url, VAR / f"postgresql-export-{size}.built")
-        why = postgres.reachable()
-        if why is None:
-            targets.append(postgres)
-        else:
-            say(f"NOTICE: PostgreSQL at {postgres.describe()} is unreachable; SQLite only")
-    return targets
+    url = os.environ.get("KITHKIN_BENCH_EXPORT_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    return database_targets(
+        only,
+        sqlite=(VAR / f"export-{size}.sqlite3", VAR / f"sqlite-export-{size}.built"),
+        postgres=(url, VAR / f"postgresql-export-{size}.built"),
+    )
 
 
 def main() -> int:

@@ -32,7 +32,6 @@ request, at its usual cost.
 """
 
 import argparse
-import contextlib
 import datetime
 import json
 import os
@@ -40,7 +39,6 @@ import sys
 import time
 
 from cpu import Window
-from databases import PostgresTarget, SQLiteTarget
 from measures import script, stream, update_marker
 from run import (
     DEFAULT_POSTGRES_URL,
@@ -51,6 +49,7 @@ from run import (
     bench_env,
     build,
     checkout,
+    database_targets,
     kithkin,
     machine,
     measure_databases,
@@ -61,6 +60,7 @@ from run import (
     say,
     verdict,
     with_dbname,
+    write_results,
 )
 from stats import summary
 from web import BenchError, Browser, Server, free_port, sequential
@@ -76,22 +76,16 @@ EVERYTHING_INPROCESS = 3  # in-process $everything calls timed, beside the serve
 
 # --- the databases -------------------------------------------------------------------------------
 def targets_for(source: Source, args) -> list:
-    targets = []
-    if args.only in (None, "sqlite"):
-        path = VAR / f"fhir-{source.short}.sqlite3"
-        targets.append(SQLiteTarget(path, VAR / f"sqlite-fhir-{source.short}.built"))
-    if args.only in (None, "postgresql"):
-        base = os.environ.get("KITHKIN_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
-        url = args.postgres_url or with_dbname(base, f"{source.short}_fhir")
-        postgres = PostgresTarget(url, VAR / f"postgresql-fhir-{source.short}.built")
-        why = postgres.reachable()
-        if why is None:
-            targets.append(postgres)
-        else:
-            reason = why.splitlines()[0]
-            say(f"NOTICE: PostgreSQL at {postgres.describe()} is unreachable ({reason})")
-            say("NOTICE: benchmarking SQLite only")
-    return targets
+    base = os.environ.get("KITHKIN_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    short = source.short
+    return database_targets(
+        args.only,
+        sqlite=(VAR / f"fhir-{short}.sqlite3", VAR / f"sqlite-fhir-{short}.built"),
+        postgres=(
+            args.postgres_url or with_dbname(base, f"{short}_fhir"),
+            VAR / f"postgresql-fhir-{short}.built",
+        ),
+    )
 
 
 # --- 2. the seed, run in the revision's environment ---------------------------------------------
@@ -391,21 +385,7 @@ def bench_source(source: Source, args) -> tuple[dict, list]:
         "errors": {},
     }
     measure_databases(report, targets_for(source, args), source, args, bench_one, print_report)
-    results = VAR / f"fhir-{source.short}.json"
-    if args.only:
-        with contextlib.suppress(OSError, ValueError):
-            earlier = json.loads(results.read_text()).get("databases", {})
-            for name, result in earlier.items():
-                report["databases"].setdefault(name, {**result, "from_earlier_run": True})
-    results.write_text(json.dumps(report, indent=2) + "\n")
-    say(f"results written to {results.relative_to(ROOT)}")
-    missed = [
-        check
-        for result in report["databases"].values()
-        if not result.get("from_earlier_run")
-        for check in result["targets"]
-        if check["verdict"] == "MISS"
-    ]
+    missed = write_results(report, VAR / f"fhir-{source.short}.json", args.only)
     return report, missed
 
 

@@ -35,7 +35,6 @@ The CPU share other work took while measuring is reported as run.py reports it (
 """
 
 import argparse
-import contextlib
 import datetime
 import json
 import os
@@ -48,7 +47,6 @@ import urllib.parse
 import uuid
 
 from cpu import Window
-from databases import PostgresTarget, SQLiteTarget
 from measures_capture import VIEW_PATH, WARMUP, draw, instrument_of
 from run import (
     DEFAULT_POSTGRES_URL,
@@ -58,6 +56,7 @@ from run import (
     bench_env,
     build,
     checkout,
+    database_targets,
     kithkin,
     machine,
     measure_databases,
@@ -67,6 +66,7 @@ from run import (
     say,
     verdict,
     with_dbname,
+    write_results,
 )
 from stats import summary
 from web import BenchError, Browser, Server, free_port, sequential
@@ -80,22 +80,16 @@ VIEW_REQUESTS_INPROCESS = 100
 
 # --- the databases and the subprocesses ----------------------------------------------------------
 def targets_for(source: Source, only: str | None) -> list:
-    targets = []
-    if only in (None, "sqlite"):
-        path = VAR / f"measures-{source.short}.sqlite3"
-        targets.append(SQLiteTarget(path, VAR / f"sqlite-measures-{source.short}.built"))
-    if only in (None, "postgresql"):
-        base = os.environ.get("KITHKIN_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
-        url = with_dbname(base, f"{source.short}_measures")
-        postgres = PostgresTarget(url, VAR / f"postgresql-measures-{source.short}.built")
-        why = postgres.reachable()
-        if why is None:
-            targets.append(postgres)
-        else:
-            reason = why.splitlines()[0]
-            say(f"NOTICE: PostgreSQL at {postgres.describe()} is unreachable ({reason})")
-            say("NOTICE: benchmarking SQLite only")
-    return targets
+    base = os.environ.get("KITHKIN_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    short = source.short
+    return database_targets(
+        only,
+        sqlite=(VAR / f"measures-{short}.sqlite3", VAR / f"sqlite-measures-{short}.built"),
+        postgres=(
+            with_dbname(base, f"{short}_measures"),
+            VAR / f"postgresql-measures-{short}.built",
+        ),
+    )
 
 
 def stream(argv: list[str], env: dict, what: str, source: Source, label: str) -> str:
@@ -493,21 +487,7 @@ def bench_source(source: Source, args) -> tuple[dict, list]:
         "errors": {},
     }
     measure_databases(report, targets_for(source, args.only), source, args, bench_one, print_report)
-    results = VAR / f"measures-{source.short}.json"
-    if args.only:
-        with contextlib.suppress(OSError, ValueError):
-            earlier = json.loads(results.read_text()).get("databases", {})
-            for name, result in earlier.items():
-                report["databases"].setdefault(name, {**result, "from_earlier_run": True})
-    results.write_text(json.dumps(report, indent=2) + "\n")
-    say(f"results written to {results.relative_to(ROOT)}")
-    missed = [
-        check
-        for result in report["databases"].values()
-        if not result.get("from_earlier_run")
-        for check in result["targets"]
-        if check["verdict"] == "MISS"
-    ]
+    missed = write_results(report, VAR / f"measures-{source.short}.json", args.only)
     return report, missed
 
 

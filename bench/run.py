@@ -717,22 +717,49 @@ def machine() -> dict:
 
 def targets_for(source: Source, only: str | None) -> list:
     """The revision's own databases: var/bench/bench-<sha>.sqlite3 and <dbname>_<sha>."""
+    base = os.environ.get("KITHKIN_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    return database_targets(
+        only,
+        sqlite=(VAR / f"bench-{source.short}.sqlite3", VAR / f"sqlite-{source.short}.built"),
+        postgres=(with_dbname(base, source.short), VAR / f"postgresql-{source.short}.built"),
+    )
+
+
+def database_targets(only: str | None, *, sqlite: tuple, postgres: tuple) -> list:
+    """The benchmark's databases, each a (where, built-marker) pair; ``only`` picks one. An
+    unreachable PostgreSQL is left out with a notice, so a machine without one still runs."""
     targets = []
     if only in (None, "sqlite"):
-        path = VAR / f"bench-{source.short}.sqlite3"
-        targets.append(SQLiteTarget(path, VAR / f"sqlite-{source.short}.built"))
+        targets.append(SQLiteTarget(*sqlite))
     if only in (None, "postgresql"):
-        base = os.environ.get("KITHKIN_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
-        url = with_dbname(base, source.short)
-        postgres = PostgresTarget(url, VAR / f"postgresql-{source.short}.built")
-        why = postgres.reachable()
+        target = PostgresTarget(*postgres)
+        why = target.reachable()
         if why is None:
-            targets.append(postgres)
+            targets.append(target)
         else:
             reason = why.splitlines()[0]
-            say(f"NOTICE: PostgreSQL at {postgres.describe()} is unreachable ({reason})")
+            say(f"NOTICE: PostgreSQL at {target.describe()} is unreachable ({reason})")
             say("NOTICE: benchmarking SQLite only")
     return targets
+
+
+def write_results(report: dict, results: Path, only: str | None) -> list:
+    """Writes the run's JSON (a one-database run keeps the other database's earlier result,
+    marked as such) and returns the targets this run missed."""
+    if only:
+        with contextlib.suppress(OSError, ValueError):
+            earlier = json.loads(results.read_text()).get("databases", {})
+            for name, result in earlier.items():
+                report["databases"].setdefault(name, {**result, "from_earlier_run": True})
+    results.write_text(json.dumps(report, indent=2) + "\n")
+    say(f"results written to {results.relative_to(ROOT)}")
+    return [
+        check
+        for result in report["databases"].values()
+        if not result.get("from_earlier_run")
+        for check in result["targets"]
+        if check["verdict"] == "MISS"
+    ]
 
 
 def with_dbname(url: str, short: str) -> str:
