@@ -3,10 +3,11 @@ Access IG v2, system level).
 
 The job walks the practice's clients in keyset batches: for each batch it loads every row it
 needs in a fixed number of queries, builds each client's resources, passes them through the
-release guard (``release.outgoing``, with the outbound audience, so an ``unaware`` partner and
-every reference to them stay home), writes each released resource as one line of its type's
-file, and lets the batch go. Memory holds one batch, whatever the practice's size. The guard
-works client by client because it can only withhold the people it is shown with the rest.
+release guard (``release.released_dicts``, with the outbound audience, so an ``unaware``
+partner and every reference to them stay home), writes each released resource's JSON as one
+line of its type's file, and lets the batch go. Memory holds one batch, whatever the practice's
+size. The guard works client by client because it can only withhold the people it is shown with
+the rest.
 
 Psychotherapy notes are never read here, and there is no builder for them.
 """
@@ -27,7 +28,7 @@ from kithkin.audit.services import audit_record
 from kithkin.clients.models import Client, Person
 from kithkin.fhir import resources as build
 from kithkin.fhir.models import EXPORT_LIFETIME, ExportJob
-from kithkin.fhir.release import outgoing
+from kithkin.fhir.release import released_dicts, to_json
 from kithkin.fhir.selectors import _episode_of
 from kithkin.measures.instruments import instruments_on_record
 from kithkin.measures.models import Response
@@ -221,12 +222,13 @@ class _Writer:
             self.counts[resource_type] = 0
         return self
 
-    def write(self, resource) -> None:
-        resource_type = resource.get_resource_type()
+    def write(self, data: dict) -> None:
+        """One released resource (a dict from the guard, its model validated when built)."""
+        resource_type = data["resourceType"]
         handle = self.files.get(resource_type)
         if handle is None:
             return  # built for the guard's sake, not asked for
-        handle.write(resource.model_dump_json())
+        handle.write(to_json(data))
         handle.write("\n")
         self.counts[resource_type] += 1
 
@@ -316,8 +318,8 @@ def _export(job: ExportJob, *, batch_size: int) -> tuple[dict, int]:
     since_save = 0
     with _Writer(job, list(job.types)) as writer:
         if "Practitioner" in wanted:
-            for resource in outgoing(_practitioners(job.practice_id)):
-                writer.write(resource)
+            for data in released_dicts(_practitioners(job.practice_id)):
+                writer.write(data)
         if not wanted - {"Practitioner"}:
             return dict(writer.counts), 0
         for batch in _client_batches(clients, batch_size):
@@ -325,8 +327,8 @@ def _export(job: ExportJob, *, batch_size: int) -> tuple[dict, int]:
                 on_record = instruments_on_record(batch[0].practice)
             before = sum(writer.counts.values())
             for resources in _batch_resources(batch, wanted=wanted, on_record=on_record or {}):
-                for resource in outgoing(resources):
-                    writer.write(resource)
+                for data in released_dicts(resources):
+                    writer.write(data)
             done += len(batch)
             # A batch's rows point at each other (a prefetched version at its plan and back),
             # so they outlive the batch until the cyclic collector's rare full pass; collecting

@@ -12,7 +12,7 @@ from kithkin.clients.models import Person
 from kithkin.fhir import resources as build
 from kithkin.measures.instruments import instruments_on_record
 from kithkin.measures.models import Response
-from kithkin.plans.models import Plan, PlanVersion
+from kithkin.plans.models import CheckIn, Plan, PlanVersion
 from kithkin.relationships.models import Episode, TherapyRelationship
 from kithkin.schedule.models import Session
 from kithkin.spheres.models import SphereMap
@@ -39,6 +39,23 @@ def _episode_of(session, episodes):
     return None
 
 
+def plan_versions(plan, versions):
+    """Each of ``plan``'s versions, oldest first, with its CarePlan status and the id of the
+    version it replaces: a version's FHIR form depends on the versions beside it. ``plan``
+    carries its episode (whether it has closed decides "completed")."""
+    versions = sorted(versions, key=lambda v: v.number)
+    signed = [v for v in versions if v.is_signed]
+    latest_signed_id = signed[-1].pk if signed else None
+    closed = plan.episode is not None and not plan.episode.is_open
+    previous = None
+    for version in versions:
+        status = build.care_plan_status(
+            version, latest_signed_id=latest_signed_id, episode_closed=closed
+        )
+        yield version, status, previous
+        previous = version.pk
+
+
 def resources_for_client(client) -> list:
     relationships = list(
         TherapyRelationship.objects.filter(client=client).select_related("therapist")
@@ -62,7 +79,8 @@ def resources_for_client(client) -> list:
         .select_related("episode")
         .prefetch_related(
             Prefetch("versions", queryset=PlanVersion.objects.prefetch_related("goals")),
-            "check_ins",
+            # In the order they were recorded, as a read of one version finds them.
+            Prefetch("check_ins", queryset=CheckIn.objects.order_by("pk")),
         )
     )
     responses = list(
@@ -90,24 +108,15 @@ def resources_for_client(client) -> list:
             )
         )
     for plan in plans:
-        versions = sorted(plan.versions.all(), key=lambda v: v.number)
-        signed = [v for v in versions if v.is_signed]
-        latest_signed_id = signed[-1].pk if signed else None
-        closed = plan.episode is not None and not plan.episode.is_open
-        previous = None
-        for version in versions:
+        for version, status, previous in plan_versions(plan, plan.versions.all()):
             goals = sorted(version.goals.all(), key=lambda g: g.number)
             check_ins = [c for c in plan.check_ins.all() if c.version_id == version.pk]
-            status = build.care_plan_status(
-                version, latest_signed_id=latest_signed_id, episode_closed=closed
-            )
             found.append(
                 build.care_plan(
                     version, goals=goals, check_ins=check_ins, status=status, previous_id=previous
                 )
             )
             found += [build.goal(g, client_id=client.pk) for g in goals]
-            previous = version.pk
     for response in responses:
         instrument = on_record.get((response.instrument, response.instrument_version))
         if instrument is None:

@@ -234,6 +234,8 @@ def test_every_line_parses_with_its_r4b_model(record, kickoff, fhir):
         for line in content.decode().splitlines():
             parsed = get_fhir_model_class(resource_type).model_validate_json(line)
             assert parsed.get_resource_type() == resource_type
+            # Written from the guard's dict, byte for byte as the model writes itself.
+            assert parsed.model_dump_json() == line
 
 
 def test_the_unaware_roommate_and_the_psychotherapy_note_are_in_no_file(record, kickoff, fhir):

@@ -169,3 +169,20 @@ def test_a_resource_that_cannot_stand_without_the_withheld_person_stays_home(car
         }
     )
     assert outgoing([diane, odd]) == []
+
+
+def test_a_resource_the_guard_leaves_alone_is_released_as_the_model_that_was_built(
+    carols_record,
+):
+    found = selectors.resources_for_client(carols_record.carol)
+    kept = {(r.get_resource_type(), r.id): r for r in outgoing(found)}
+    scores = [r for r in found if r.get_resource_type() == "Observation"]
+    assert scores and all(kept["Observation", r.id] is r for r in scores)  # no second model
+    # The joint session lost Diane: a new model, validated from what was left.
+    [session] = [
+        r
+        for r in found
+        if r.get_resource_type() == "Encounter" and r.id == str(carols_record.session.pk)
+    ]
+    assert kept["Encounter", session.id] is not session
+    assert len(kept["Encounter", session.id].participant) == len(session.participant) - 1
