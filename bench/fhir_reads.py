@@ -100,6 +100,7 @@ def seed_in_bench_env(responses: int) -> dict:
     from kithkin.clients.models import Client, Person
     from kithkin.measures.models import Response
     from kithkin.partners.models import TherapyPartner
+    from kithkin.plans.models import Goal, PlanVersion
     from kithkin.practices.models import Practice
 
     practice = Practice.objects.get(slug="demo")
@@ -142,6 +143,11 @@ def seed_in_bench_env(responses: int) -> dict:
         TherapyPartner.objects.filter(person__client=timeline).values_list("involvement", flat=True)
     )
     result["encounter_id"] = timeline.sessions.order_by("-starts_at").first().pk
+    # A goal and a plan version of the same client: reads that once built the whole record.
+    version = PlanVersion.objects.filter(plan__client=timeline).order_by("-pk").first()
+    result["care_plan_id"] = version.pk if version else None
+    goal = Goal.objects.filter(version__plan__client=timeline).order_by("pk").first()
+    result["goal_id"] = goal.pk if goal else None
     result["responses"] = Response.objects.filter(practice=practice).count()
     return result
 
@@ -283,6 +289,8 @@ def bench_one(target, source: Source, args) -> dict:
     paths = {
         "patient": f"{BASE}Patient/{client_id}",
         "encounter": f"{BASE}Encounter/{seeded['encounter_id']}",
+        "goal": f"{BASE}Goal/{seeded['goal_id']}",
+        "care_plan": f"{BASE}CarePlan/{seeded['care_plan_id']}",
         "everything": f"{BASE}Patient/{client_id}/$everything",
     }
     argv = script("fhir_reads.py", "--capture", *paths.values())
@@ -323,6 +331,8 @@ def bench_one(target, source: Source, args) -> dict:
         for label, name, limit in (
             ("FHIR read Patient/{id}, p95 <= 20 ms", "patient", TARGETS["read_p95_ms"]),
             ("FHIR read Encounter/{id}, p95 <= 20 ms", "encounter", TARGETS["read_p95_ms"]),
+            ("FHIR read Goal/{id}, p95 <= 20 ms", "goal", TARGETS["read_p95_ms"]),
+            ("FHIR read CarePlan/{id}, p95 <= 20 ms", "care_plan", TARGETS["read_p95_ms"]),
             (
                 f"$everything ({seeded['timeline_sessions']} sessions), p95 <= 300 ms",
                 "everything",
