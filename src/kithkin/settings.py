@@ -195,6 +195,8 @@ SESSION_COOKIE_AGE = int(os.environ.get("KITHKIN_SESSION_MAX_AGE", 12 * 60 * 60)
 KITHKIN_SESSION_IDLE_SECONDS = int(os.environ.get("KITHKIN_SESSION_IDLE_SECONDS", 30 * 60))
 # Requests per API token ("N/s", "N/m", "N/h"); kithkin.api.api.TokenRateThrottle.
 KITHKIN_API_RATE = os.environ.get("KITHKIN_API_RATE", "600/m")
+# Fetches per calendar feed (kithkin.schedule.feed.FeedThrottle): a calendar app polls hourly.
+KITHKIN_CALENDAR_FEED_RATE = os.environ.get("KITHKIN_CALENDAR_FEED_RATE", "120/h")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
