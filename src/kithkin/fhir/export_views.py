@@ -16,14 +16,12 @@ from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 
 from kithkin.accounts.access import in_practice
-from kithkin.api.api import TokenRateThrottle
-from kithkin.api.auth import user_for_bearer
 from kithkin.audit.request import client_ip
 from kithkin.core.access import Action
 from kithkin.fhir import export
 from kithkin.fhir.models import ExportJob
 from kithkin.fhir.responses import operation_outcome
-from kithkin.fhir.views import CHANNEL, XML
+from kithkin.fhir.views import refusal
 
 # Seconds a client is asked to wait between polls of a running job.
 RETRY_AFTER = 5
@@ -37,25 +35,9 @@ def bulk_endpoint(*methods: str):
         @csrf_exempt
         @wraps(view)
         def wrapped(request, *args, **kwargs):
-            if request.method not in methods:
-                return operation_outcome(
-                    405, "not-supported", f"{request.method} is not supported here."
-                )
-            if request.GET.get("_format") in XML:
-                return operation_outcome(406, "not-supported", "This server speaks JSON only.")
-            if user_for_bearer(request, channel=CHANNEL) is None:
-                response = operation_outcome(
-                    401, "login", "An Authorization: Bearer token is required."
-                )
-                response["WWW-Authenticate"] = "Bearer"
-                return response
-            throttle = TokenRateThrottle()
-            if not throttle.allow_request(request):
-                response = operation_outcome(429, "throttled", "Too many requests.")
-                wait = throttle.wait()
-                if wait:
-                    response["Retry-After"] = str(int(wait) + 1)
-                return response
+            refused = refusal(request, methods)
+            if refused is not None:
+                return refused
             try:
                 # Refusals are audited here; an allowed start, poll or download writes its own.
                 in_practice(request, Action.BULK_EXPORT, audited=False)

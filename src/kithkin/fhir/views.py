@@ -13,7 +13,7 @@ import uuid
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from kithkin.accounts.access import actor_for, audit_access, client_for, in_practice
@@ -58,6 +58,29 @@ def metadata(request):
     return fhir_response(capability_statement(base_url=base_url))
 
 
+def refusal(request, methods) -> HttpResponse | None:
+    """What every token route checks before its view runs (a method it serves, JSON, a valid
+    Bearer token, the token's rate limit): the OperationOutcome that refuses, or None."""
+    if request.method not in methods:
+        return operation_outcome(405, "not-supported", f"{request.method} is not supported here.")
+    if request.GET.get("_format") in XML:
+        return operation_outcome(406, "not-supported", "This server speaks JSON only.")
+    if user_for_bearer(request, channel=CHANNEL) is None:
+        # One answer for a missing, unknown, expired or revoked token.
+        response = operation_outcome(401, "login", "An Authorization: Bearer token is required.")
+        response["WWW-Authenticate"] = "Bearer"
+        return response
+    throttle = TokenRateThrottle()
+    if not throttle.allow_request(request):
+        # The REST API's limit, counted per token across both APIs.
+        response = operation_outcome(429, "throttled", "Too many requests.")
+        wait = throttle.wait()
+        if wait:
+            response["Retry-After"] = str(int(wait) + 1)
+        return response
+    return None
+
+
 def fhir_read(resource_type: str, *, methods=("GET", "HEAD")):
     """GET only (or ``methods``), JSON only, a Bearer token, and the access policy's refusals as
     OperationOutcomes."""
@@ -66,27 +89,9 @@ def fhir_read(resource_type: str, *, methods=("GET", "HEAD")):
         @csrf_exempt
         @wraps(view)
         def wrapped(request, *args, **kwargs):
-            if request.method not in methods:
-                return operation_outcome(
-                    405, "not-supported", f"{request.method} is not supported here."
-                )
-            if request.GET.get("_format") in XML:
-                return operation_outcome(406, "not-supported", "This server speaks JSON only.")
-            if user_for_bearer(request, channel=CHANNEL) is None:
-                # One answer for a missing, unknown, expired or revoked token.
-                response = operation_outcome(
-                    401, "login", "An Authorization: Bearer token is required."
-                )
-                response["WWW-Authenticate"] = "Bearer"
-                return response
-            throttle = TokenRateThrottle()
-            if not throttle.allow_request(request):
-                # The REST API's limit, counted per token across both APIs.
-                response = operation_outcome(429, "throttled", "Too many requests.")
-                wait = throttle.wait()
-                if wait:
-                    response["Retry-After"] = str(int(wait) + 1)
-                return response
+            refused = refusal(request, methods)
+            if refused is not None:
+                return refused
             try:
                 return view(request, *args, **kwargs)
             except Http404:
