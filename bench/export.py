@@ -28,7 +28,7 @@ import subprocess
 import sys
 import time
 
-from run import KITHKIN_VAR, ROOT, VAR, database_targets, kithkin, machine, say
+from run import KITHKIN_VAR, ROOT, VAR, database_targets, kithkin, machine, say, with_dbname
 
 TARGET_PER_SECOND = 3000.0
 DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/helper_exportbench"
@@ -166,7 +166,8 @@ def targets_for(only: str | None, size: int) -> list:
     return database_targets(
         only,
         sqlite=(VAR / f"export-{size}.sqlite3", VAR / f"sqlite-export-{size}.built"),
-        postgres=(url, VAR / f"postgresql-export-{size}.built"),
+        # One database per size, as for SQLite: a shared one would hold the larger size's rows.
+        postgres=(with_dbname(url, f"export_{size}"), VAR / f"postgresql-export-{size}.built"),
     )
 
 
