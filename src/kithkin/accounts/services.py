@@ -8,7 +8,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from kithkin.accounts.models import EmergencyAccess, User
+from kithkin.api.models import ApiToken
 from kithkin.audit.services import audit_record
+from kithkin.schedule.models import CalendarFeed
 
 
 @transaction.atomic
@@ -61,11 +63,19 @@ def user_end_sessions(*, user, by, ip: str | None = None, reason: str = "") -> N
 
 @transaction.atomic
 def user_deactivate(*, user, by, ip: str | None = None) -> None:
-    """Deactivates an account (never deletes it: the audit trail refers to it) and ends its
-    sessions."""
+    """Deactivates an account (never deletes it: the audit trail refers to it), ends its
+    sessions, and revokes its API tokens and calendar feed for good: an account reactivated
+    later starts with none, rather than finding old secrets (in scripts, in calendar apps)
+    working again."""
     User.objects.filter(pk=user.pk).update(is_active=False, session_epoch=F("session_epoch") + 1)
     user.refresh_from_db(fields=["is_active", "session_epoch"])
-    _audit_user(by=by, user=user, action="user.deactivate", ip=ip)
+    now = timezone.now()
+    tokens = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=now, revoked_by=by
+    )
+    feeds = CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
+    revoked = f"{tokens} API token(s) and {feeds} calendar feed(s) revoked"
+    _audit_user(by=by, user=user, action="user.deactivate", ip=ip, reason=revoked)
 
 
 @transaction.atomic

@@ -5,7 +5,10 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from conftest import PASSWORD
+from kithkin.api.models import ApiToken
+from kithkin.api.services import token_create
 from kithkin.audit.models import AuditEvent
+from kithkin.schedule.services import calendar_feed_rotate
 
 CASELOAD = reverse("caseload")
 
@@ -127,3 +130,28 @@ def test_an_admin_cannot_deactivate_themselves(world):
     admin.post(reverse("user_deactivate", args=[world.adam.pk]))
     world.adam.refresh_from_db()
     assert world.adam.is_active
+
+
+def test_deactivation_revokes_tokens_and_the_calendar_feed_for_good(world):
+    _, alices_token = token_create(user=world.alice, by=None)
+    _, bobs_token = token_create(user=world.bob, by=None)
+    _, feed_secret = calendar_feed_rotate(user=world.alice, ip=None)
+    feed_url = reverse("calendar_feed_ics", args=[feed_secret])
+    api = Client()
+    assert api.get("/api/clients", HTTP_AUTHORIZATION=f"Bearer {alices_token}").status_code == 200
+    assert Client().get(feed_url).status_code == 200
+
+    admin = signed_in(world.adam)
+    assert admin.post(reverse("user_deactivate", args=[world.alice.pk])).status_code == 302
+    # Reactivated later: the old secrets stay dead.
+    world.alice.refresh_from_db()
+    world.alice.is_active = True
+    world.alice.save(update_fields=["is_active"])
+    assert api.get("/api/clients", HTTP_AUTHORIZATION=f"Bearer {alices_token}").status_code == 401
+    assert Client().get(feed_url).status_code == 404
+    assert not ApiToken.objects.filter(user=world.alice, revoked_at__isnull=True).exists()
+    assert ApiToken.objects.get(user=world.alice).revoked_by == world.adam
+    # Nobody else's token is touched.
+    assert api.get("/api/clients", HTTP_AUTHORIZATION=f"Bearer {bobs_token}").status_code == 200
+    event = AuditEvent.objects.filter(action="user.deactivate", resource_id=world.alice.pk).get()
+    assert "1 API token(s) and 1 calendar feed(s) revoked" in event.reason
