@@ -3,8 +3,9 @@
 Each resource lists exactly the interactions and search parameters the views serve (a test
 walks the statement and calls every one). Searches are strict: a parameter not listed here
 answers 400, so a client never mistakes an ignored filter for an applied one. ``_lastUpdated``
-is listed only where a row carries a true update time (a client's ``updated_at``; a response,
-never changed once given, its submission); sessions, episodes, plans and goals carry none yet.
+is listed only where a row carries a true update time (a client's, a session's, an episode's
+and a goal's ``updated_at``; a response, never changed once given, its submission); care plan
+versions are read by id alone.
 """
 
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
@@ -19,14 +20,14 @@ SP = "http://hl7.org/fhir/SearchParameter"
 # Each searchable resource's own parameters (``_count`` and ``_cursor`` page every search).
 SEARCH_PARAMS = {
     "Patient": frozenset({"name", "_lastUpdated"}),
-    "Encounter": frozenset({"patient", "status"}),
+    "Encounter": frozenset({"patient", "status", "_lastUpdated"}),
     "Observation": frozenset({"patient", "code", "_lastUpdated"}),
     "QuestionnaireResponse": frozenset({"patient", "_lastUpdated"}),
     "Practitioner": frozenset({"name"}),
     "PractitionerRole": frozenset({"practitioner"}),
     "CareTeam": frozenset({"patient"}),
-    "EpisodeOfCare": frozenset({"patient", "status"}),
-    "Goal": frozenset({"patient", "lifecycle-status"}),
+    "EpisodeOfCare": frozenset({"patient", "status", "_lastUpdated"}),
+    "Goal": frozenset({"patient", "lifecycle-status", "_lastUpdated"}),
     "AuditEvent": frozenset({"patient", "date"}),
 }
 LAST_UPDATED = "Prefix ge, gt, le or lt and a date or an instant with its zone; repeat for a range"

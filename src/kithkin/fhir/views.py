@@ -197,7 +197,9 @@ def patient_everything(request, client_id: int):
 def encounter_search(request):
     params = _allowed(request, "Encounter")
     client = _client(request, search.patient_id(params))
-    rows = search.sessions_of(client, status=params.get("status"))
+    rows = search.last_updated(
+        request, search.sessions_of(client, status=params.get("status")), field="updated_at"
+    )
     return _search(
         request,
         rows,
@@ -210,7 +212,9 @@ def encounter_search(request):
 def episode_of_care_search(request):
     params = _allowed(request, "EpisodeOfCare")
     client = _client(request, search.patient_id(params))
-    rows = search.episodes_of(client, status=params.get("status"))
+    rows = search.last_updated(
+        request, search.episodes_of(client, status=params.get("status")), field="updated_at"
+    )
     return _search(
         request,
         rows,
@@ -223,7 +227,11 @@ def episode_of_care_search(request):
 def goal_search(request):
     params = _allowed(request, "Goal")
     client = _client(request, search.patient_id(params))
-    rows = search.goals_of(client, lifecycle=params.get("lifecycle-status"))
+    rows = search.last_updated(
+        request,
+        search.goals_of(client, lifecycle=params.get("lifecycle-status")),
+        field="updated_at",
+    )
     return _search(
         request,
         rows,

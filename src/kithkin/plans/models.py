@@ -167,6 +167,8 @@ class Goal(PracticeScoped):
         "clients.Person", through="GoalPartner", related_name="plan_goals", blank=True
     )
     idempotency_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    # FHIR meta.lastUpdated and _lastUpdated searches.
+    updated_at = models.DateTimeField(auto_now=True, db_index=False)
 
     class Meta:
         ordering = ["version_id", "number"]

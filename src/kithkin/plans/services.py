@@ -505,7 +505,7 @@ def check_in_record(
         by_number = {goals[goal_id].number: item for goal_id, item in progress.items()}
         for goal in draft.goals.filter(number__in=by_number):
             goal.achievement = by_number[goal.number].achievement
-            goal.save(update_fields=["achievement"])
+            goal.save(update_fields=["achievement", "updated_at"])
         check_in.revision = draft
         check_in.save(update_fields=["revision"])
         reason += f", revised in draft version {draft.number}"

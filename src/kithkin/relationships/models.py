@@ -63,6 +63,8 @@ class Episode(PracticeScoped):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # FHIR meta.lastUpdated and _lastUpdated searches.
+    updated_at = models.DateTimeField(auto_now=True, db_index=False)
 
     class Meta:
         indexes = [models.Index(fields=["relationship", "opened_on"])]

@@ -126,7 +126,7 @@ def episode_transition(
     locked.phase = after.phase
     locked.ending_type = after.ending_type or ""
     locked.closed_on = timezone.localdate(now) if after.is_closed else None
-    locked.save(update_fields=["phase", "ending_type", "closed_on"])
+    locked.save(update_fields=["phase", "ending_type", "closed_on", "updated_at"])
     row = EpisodeTransition.objects.create(
         practice_id=locked.practice_id,
         episode=locked,

@@ -45,6 +45,8 @@ class Session(PracticeScoped):
     # The random token of the form that scheduled the session: the same form sent twice finds
     # this row instead of scheduling the session again. Empty for sessions made otherwise.
     idempotency_key = models.CharField(max_length=64, blank=True, default="")
+    # FHIR meta.lastUpdated and _lastUpdated searches; its attendees' attendance counts too.
+    updated_at = models.DateTimeField(auto_now=True, db_index=False)
 
     class Meta:
         indexes = [

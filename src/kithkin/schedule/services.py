@@ -212,7 +212,7 @@ def session_update(
     locked.duration_minutes = duration_minutes
     locked.modality = modality
     locked.kind = kind
-    locked.save(update_fields=["starts_at", "duration_minutes", "modality", "kind"])
+    locked.save(update_fields=["starts_at", "duration_minutes", "modality", "kind", "updated_at"])
     wanted = {p.pk for p in people}
     current = set(locked.attendees.values_list("person_id", flat=True))
     locked.attendees.exclude(person_id__in=wanted).delete()
@@ -295,7 +295,8 @@ def session_set_status(
         Client.objects.select_for_update(no_key=True).filter(pk=locked.client_id).first()
     before = locked.status
     locked.status = after
-    locked.save(update_fields=["status"])
+    # updated_at named, or auto_now is not written: the attendance alone may have changed.
+    locked.save(update_fields=["status", "updated_at"])
     SessionAttendee.objects.bulk_update(changed, ["attendance"])
     reason = f"{before} -> {after}"
     if after in (Status.CANCELLED, Status.LATE_CANCELLED):

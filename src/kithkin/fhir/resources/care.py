@@ -11,6 +11,11 @@ from kithkin.fhir import codes
 from kithkin.fhir.resources._common import coding, concept, day, instant, prune, ref
 
 
+def _meta(row) -> dict | None:
+    # A row made before it was saved (no updated_at yet) says nothing rather than guess.
+    return {"lastUpdated": instant(row.updated_at)} if row.updated_at else None
+
+
 def episode_of_care(episode, *, transitions=()) -> EpisodeOfCare:
     """An episode with its phases as status history. ``transitions`` are the episode's
     EpisodeTransition rows in order; consecutive phases with one FHIR status (assessment to
@@ -28,6 +33,7 @@ def episode_of_care(episode, *, transitions=()) -> EpisodeOfCare:
         prune(
             {
                 "id": str(episode.pk),
+                "meta": _meta(episode),
                 "status": codes.EPISODE_STATUS[episode.phase],
                 "statusHistory": history,
                 "type": [
@@ -65,6 +71,7 @@ def encounter(session, *, attendees=(), episode=None) -> Encounter:
         prune(
             {
                 "id": str(session.pk),
+                "meta": _meta(session),
                 "extension": [{"url": codes.EXT_SESSION_STATUS, "valueCode": session.status}],
                 "status": codes.ENCOUNTER_STATUS[session.status],
                 "class": coding(codes.V3_ACT_CODE, code, display),
@@ -90,6 +97,7 @@ def goal(goal, *, client_id) -> Goal:
         prune(
             {
                 "id": str(goal.pk),
+                "meta": _meta(goal),
                 "lifecycleStatus": codes.GOAL_LIFECYCLE[goal.lifecycle],
                 "achievementStatus": concept(
                     codes.GOAL_ACHIEVEMENT, achievement, achievement_display

@@ -34,6 +34,7 @@ def test_an_episode_in_formulation_is_active_with_its_history(world):
     assert data == {
         "resourceType": "EpisodeOfCare",
         "id": str(episode.pk),
+        "meta": {"lastUpdated": z(episode.updated_at)},
         "status": "active",
         "statusHistory": [
             {
@@ -84,6 +85,7 @@ def test_a_joint_video_session_is_an_encounter_with_the_mother_as_participant(pa
     assert roundtrip(resource) == {
         "resourceType": "Encounter",
         "id": str(session.pk),
+        "meta": {"lastUpdated": z(session.updated_at)},
         "extension": [
             {
                 "url": "https://kithkin.example/fhir/StructureDefinition/session-status",
@@ -208,6 +210,7 @@ def test_a_goal_has_lifecycle_achievement_description_and_due_date(world, signed
     assert roundtrip(goal(added, client_id=world.carol.pk)) == {
         "resourceType": "Goal",
         "id": str(added.pk),
+        "meta": {"lastUpdated": z(added.updated_at)},
         "lifecycleStatus": "active",
         "achievementStatus": {
             "coding": [

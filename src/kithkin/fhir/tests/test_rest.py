@@ -384,8 +384,15 @@ def test_every_interaction_the_statement_lists_is_served(record, fhir, client, t
     with_last_updated = {
         r.type for r in rest.resource if any(p.name == "_lastUpdated" for p in r.searchParam or [])
     }
-    # Only where a row carries a true update time (sessions, episodes and plans do not yet).
-    assert with_last_updated == {"Patient", "Observation", "QuestionnaireResponse"}
+    # Only where a row carries a true update time (care plan versions are read by id alone).
+    assert with_last_updated == {
+        "Patient",
+        "Observation",
+        "QuestionnaireResponse",
+        "Encounter",
+        "EpisodeOfCare",
+        "Goal",
+    }
 
 
 # --- Query counts --------------------------------------------------------------------------
@@ -421,13 +428,16 @@ def _queries(call) -> int:
     "path",
     [
         "Encounter?_count=5&patient={carol}",
+        "Encounter?_count=5&patient={carol}&_lastUpdated=ge2026-01-01",
         "Observation?_count=5&patient={carol}",
         "QuestionnaireResponse?_count=5&patient={carol}",
         "Observation?_count=5&patient={carol}&code=44261-6&_lastUpdated=ge2026-01-01",
         "QuestionnaireResponse?_count=5&patient={carol}&_lastUpdated=le2099-01-01",
         "CareTeam?patient={carol}",
         "EpisodeOfCare?patient={carol}&status=planned",
+        "EpisodeOfCare?patient={carol}&_lastUpdated=le2099-01-01",
         "Goal?patient={carol}",
+        "Goal?patient={carol}&_lastUpdated=ge2026-01-01",
         "CareTeam/{carol}",
         "Patient/{carol}/$everything",
         # Reads by id: their own rows and the client's people, whatever else the record holds.

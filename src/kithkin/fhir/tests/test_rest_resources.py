@@ -10,12 +10,13 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.utils import timezone
 from fhir.resources.R4B.careteam import CareTeam
 from fhir.resources.R4B.questionnaire import Questionnaire
 
 from kithkin.audit.models import AuditEvent
 from kithkin.clients.models import Client
-from kithkin.fhir.tests.conftest import UTC
+from kithkin.fhir.tests.conftest import UTC, z
 from kithkin.fhir.tests.test_rest import (
     _queries,
     bundle,
@@ -26,6 +27,12 @@ from kithkin.measures import services as measures
 from kithkin.measures.library import instrument_load
 from kithkin.measures.models import Response
 from kithkin.measures.tests.conftest import GAD7_MODERATE, key
+from kithkin.plans import services as plans
+from kithkin.plans.models import Goal
+from kithkin.relationships import services as episodes
+from kithkin.relationships.models import Episode
+from kithkin.schedule import services as schedule
+from kithkin.schedule.models import Session
 
 EXAMPLE = Path(__file__).resolve().parents[4] / "docs/instruments/example-instrument.json"
 
@@ -366,11 +373,134 @@ def test_responses_by_last_updated_page_with_the_range_kept(record, fhir, resour
     assert str(record.response.pk) not in ids(page) + ids(rest)
 
 
-def test_encounters_take_no_last_updated_as_sessions_carry_no_update_time(record, fhir):
-    carol = record.carol.pk
-    outcome(
-        fhir("Encounter", "alice", patient=carol, _lastUpdated="ge2026-01-01"), 400, "not-supported"
+def _changed_rows(record):
+    """Each of the three kinds of row, changed through its service today: the session's
+    outcome recorded, the episode moved on, the goal edited."""
+    session = schedule.session_set_status(session=record.session, by=record.alice, status="no_show")
+    episode = episodes.episode_transition(episode=record.episode, by=record.alice, to="assessment")
+    goal = plans.goal_update(
+        goal=record.goal,
+        by=record.alice,
+        changes=plans.GoalInput(
+            description="Sleep through most of the week",
+            criterion="Four nights of seven",
+            target_date=datetime.date(2026, 6, 1),
+        ),
     )
+    return {"Encounter": session, "EpisodeOfCare": episode, "Goal": goal}
+
+
+def _another_of(record, resource_type, *, quarters_back=0):
+    """Another row of the type, as if last changed on the first of March. ``quarters_back``
+    keeps two closed episodes from overlapping."""
+    if resource_type == "Encounter":
+        row = Session.objects.create(
+            practice=record.practice,
+            client=record.carol,
+            therapist=record.alice,
+            starts_at=datetime.datetime(2026, 2, 23, 15, 0, tzinfo=UTC),
+            status="attended",
+        )
+    elif resource_type == "EpisodeOfCare":
+        row = Episode.objects.create(
+            practice=record.practice,
+            relationship=record.episode.relationship,
+            opened_on=datetime.date(2025, 9 - 3 * quarters_back, 1),
+            closed_on=datetime.date(2025, 11 - 3 * quarters_back, 1),
+            phase="closed",
+            ending_type="planned",
+            opened_by=record.alice,
+        )
+    else:
+        row = plans.goal_add(
+            version=record.version,
+            by=record.alice,
+            goal=plans.GoalInput(
+                description="Call a friend",
+                criterion="Once a week",
+                target_date=datetime.date(2026, 6, 1),
+            ),
+        )
+    # QuerySet.update: auto_now does not apply, so the time set here stays.
+    type(row).objects.filter(pk=row.pk).update(updated_at=MARCH_FIRST)
+    return row
+
+
+@pytest.mark.parametrize("resource_type", ["Encounter", "EpisodeOfCare", "Goal"])
+def test_a_search_by_last_updated_finds_what_changed_after_and_not_before(
+    record, fhir, resource_type
+):
+    before = _another_of(record, resource_type)
+    changed = _changed_rows(record)[resource_type]
+    carol = record.carol.pk
+    after = bundle(fhir(resource_type, "alice", patient=carol, _lastUpdated="ge2026-03-02"))
+    assert ids(after) == [str(changed.pk)]
+    assert after.entry[0].resource.meta.lastUpdated == changed.updated_at
+    early = bundle(fhir(resource_type, "alice", patient=carol, _lastUpdated="lt2026-03-02"))
+    assert ids(early) == [str(before.pk)]
+    assert early.entry[0].resource.meta.lastUpdated.isoformat().startswith("2026-03-01T10:00")
+    window = bundle(
+        fhir(resource_type, "alice", patient=carol, _lastUpdated=["ge2026-02-01", "lt2026-03-01"])
+    )
+    assert window.total == 0
+    # The read by id says the same time.
+    read = fhir(f"{resource_type}/{changed.pk}", "alice").json()
+    assert read["meta"] == {"lastUpdated": z(changed.updated_at)}
+
+
+@pytest.mark.parametrize("resource_type", ["Encounter", "EpisodeOfCare", "Goal"])
+def test_a_last_updated_search_pages_with_the_range_kept(record, fhir, resource_type):
+    _another_of(record, resource_type)
+    _another_of(record, resource_type, quarters_back=1)
+    changed = _changed_rows(record)[resource_type]
+    carol = record.carol.pk
+    window = ["ge2026-02-01", "lt2026-03-02"]
+    page = bundle(fhir(resource_type, "alice", patient=carol, _lastUpdated=window, _count="1"))
+    assert page.total == 2
+    [following] = [link.url for link in page.link if link.relation == "next"]
+    query = parse_qs(urlsplit(following).query)
+    assert sorted(query["_lastUpdated"]) == sorted(window) and "_cursor" in query
+    rest = bundle(fhir(following, "alice"))
+    assert len(set(ids(page)) | set(ids(rest))) == 2
+    assert str(changed.pk) not in ids(page) + ids(rest)
+
+
+def test_a_change_through_each_service_moves_updated_at(record):
+    long_ago = {
+        Session: record.session.pk,
+        Episode: record.episode.pk,
+        Goal: record.goal.pk,
+    }
+    for model, pk in long_ago.items():
+        model.objects.filter(pk=pk).update(updated_at=MARCH_FIRST)
+    record.session.refresh_from_db()
+    record.episode.refresh_from_db()
+    record.goal.refresh_from_db()
+    started = timezone.now()
+    _changed_rows(record)
+    for model, pk in long_ago.items():
+        assert model.objects.get(pk=pk).updated_at >= started, model
+    # A session's changed details (schedule.session_update) move it too.
+    Session.objects.filter(pk=record.session.pk).update(updated_at=MARCH_FIRST)
+    session = Session.objects.get(pk=record.session.pk)
+    schedule.session_update(
+        session=session,
+        by=record.alice,
+        starts_at=session.starts_at,
+        duration_minutes=80,
+        modality=session.modality,
+        kind=session.kind,
+        attendee_ids=[record.maria.pk],  # Diane, unaware, may no longer be planned in
+    )
+    assert Session.objects.get(pk=session.pk).updated_at >= started
+
+
+@pytest.mark.parametrize("resource_type", ["Encounter", "EpisodeOfCare", "Goal"])
+@pytest.mark.parametrize("value", ["2026-03-01", "eq2026-03-01", "ge2026-03-01T10:00:00", "ge"])
+def test_a_malformed_last_updated_on_the_work_is_a_clear_400(record, fhir, resource_type, value):
+    params = {"patient": record.carol.pk, "_lastUpdated": value}
+    issue = outcome(fhir(resource_type, "alice", **params), 400, "not-supported")
+    assert "_lastUpdated" in issue.diagnostics and "ge" in issue.diagnostics
 
 
 # --- EpisodeOfCare and Goal by patient and status ------------------------------------------
