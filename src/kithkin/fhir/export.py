@@ -29,7 +29,7 @@ from kithkin.clients.models import Client, Person
 from kithkin.fhir import resources as build
 from kithkin.fhir.models import EXPORT_LIFETIME, ExportJob
 from kithkin.fhir.release import released_dicts, to_json
-from kithkin.fhir.selectors import _episode_of
+from kithkin.fhir.selectors import _episode_of, plan_resources, response_resources
 from kithkin.measures.instruments import instruments_on_record
 from kithkin.measures.models import Response
 from kithkin.plans.models import Plan, PlanVersion
@@ -464,35 +464,6 @@ def _batch_resources(batch, *, wanted: set[str], on_record: dict):
                 )
             )
         for plan in plans.get(client.pk, []):
-            found += _plan_resources(plan, client_id=client.pk)
-        for response in responses.get(client.pk, []):
-            instrument = on_record.get((response.instrument, response.instrument_version))
-            if instrument is None:
-                continue  # a definition no longer on record cannot be described
-            answers = list(response.answers.all())
-            found.append(build.questionnaire_response(response, instrument, answers=answers))
-            found.append(build.observation(response, instrument, answers=answers))
+            found += plan_resources(plan, client_id=client.pk)
+        found += response_resources(responses.get(client.pk, []), on_record)
         yield found
-
-
-def _plan_resources(plan, *, client_id: int) -> list:
-    found = []
-    versions = sorted(plan.versions.all(), key=lambda v: v.number)
-    signed = [v for v in versions if v.is_signed]
-    latest_signed_id = signed[-1].pk if signed else None
-    closed = plan.episode is not None and not plan.episode.is_open
-    previous = None
-    for version in versions:
-        goals = sorted(version.goals.all(), key=lambda g: g.number)
-        check_ins = [c for c in plan.check_ins.all() if c.version_id == version.pk]
-        status = build.care_plan_status(
-            version, latest_signed_id=latest_signed_id, episode_closed=closed
-        )
-        found.append(
-            build.care_plan(
-                version, goals=goals, check_ins=check_ins, status=status, previous_id=previous
-            )
-        )
-        found += [build.goal(g, client_id=client_id) for g in goals]
-        previous = version.pk
-    return found

@@ -108,15 +108,31 @@ def resources_for_client(client) -> list:
             )
         )
     for plan in plans:
-        for version, status, previous in plan_versions(plan, plan.versions.all()):
-            goals = sorted(version.goals.all(), key=lambda g: g.number)
-            check_ins = [c for c in plan.check_ins.all() if c.version_id == version.pk]
-            found.append(
-                build.care_plan(
-                    version, goals=goals, check_ins=check_ins, status=status, previous_id=previous
-                )
+        found += plan_resources(plan, client_id=client.pk)
+    found += response_resources(responses, on_record)
+    return found
+
+
+def plan_resources(plan, *, client_id: int) -> list:
+    """A CarePlan per version of ``plan`` with its Goals, from its prefetched versions, goals
+    and check-ins (the whole record and bulk $export build them the same way)."""
+    found = []
+    for version, status, previous in plan_versions(plan, plan.versions.all()):
+        goals = sorted(version.goals.all(), key=lambda g: g.number)
+        check_ins = [c for c in plan.check_ins.all() if c.version_id == version.pk]
+        found.append(
+            build.care_plan(
+                version, goals=goals, check_ins=check_ins, status=status, previous_id=previous
             )
-            found += [build.goal(g, client_id=client.pk) for g in goals]
+        )
+        found += [build.goal(g, client_id=client_id) for g in goals]
+    return found
+
+
+def response_resources(responses, on_record: dict) -> list:
+    """A QuestionnaireResponse and an Observation per response with its prefetched answers;
+    ``on_record`` is ``instruments_on_record`` of the practice."""
+    found = []
     for response in responses:
         instrument = on_record.get((response.instrument, response.instrument_version))
         if instrument is None:
