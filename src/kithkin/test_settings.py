@@ -21,3 +21,7 @@ PASSWORD_HASHERS = ["kithkin.test_settings.CheapArgon2PasswordHasher"]
 
 # Mail stays in memory (django.core.mail.outbox), whatever the mode.
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# Every FHIR resource a test builds is dumped by its model too, and must match what its builder
+# wrote byte for byte: what goes out is the builder's dict (kithkin.fhir.valid).
+FHIR_CHECK_DUMP = True

@@ -30,6 +30,7 @@ from kithkin.fhir import resources as build
 from kithkin.fhir.models import EXPORT_LIFETIME, ExportJob
 from kithkin.fhir.release import released_dicts, to_json
 from kithkin.fhir.selectors import _episode_of, plan_resources, response_resources
+from kithkin.fhir.valid import unremembered
 from kithkin.measures.instruments import instruments_on_record
 from kithkin.measures.models import Response
 from kithkin.plans.models import Plan, PlanVersion
@@ -316,7 +317,7 @@ def _export(job: ExportJob, *, batch_size: int) -> tuple[dict, int]:
     on_record = None
     done = 0
     since_save = 0
-    with _Writer(job, list(job.types)) as writer:
+    with _Writer(job, list(job.types)) as writer, unremembered():
         if "Practitioner" in wanted:
             for data in released_dicts(_practitioners(job.practice_id)):
                 writer.write(data)
@@ -348,7 +349,7 @@ def _practitioners(practice_id: int):
 
     users = User.objects.filter(practice_id=practice_id, role__in=CLINICIAN_ROLES).order_by("pk")
     for user in users.iterator(chunk_size=BATCH_SIZE):
-        yield build.practitioner(user)
+        yield build.practitioner.data(user)
 
 
 def _client_batches(clients, batch_size: int):
@@ -443,21 +444,21 @@ def _batch_resources(batch, *, wanted: set[str], on_record: dict):
             lambda r: r.client_id,
         )
     for client in batch:
-        found = [build.patient(client)]
+        found = [build.patient.data(client)]
         mine = people.get(client.pk, [])
         client_rings = rings.get(client.pk, {})
-        found += [build.related_person(p, ring=client_rings.get(p.pk)) for p in mine]
+        found += [build.related_person.data(p, ring=client_rings.get(p.pk)) for p in mine]
         if "CareTeam" in wanted:
             active = [r.therapist for r in relationships.get(client.pk, []) if r.is_active]
-            found.append(build.care_team(client, therapists=active, people=mine))
+            found.append(build.care_team.data(client, therapists=active, people=mine))
         client_episodes = episodes.get(client.pk, [])
         if "EpisodeOfCare" in wanted:
             for episode in client_episodes:
                 transitions = sorted(episode.transitions.all(), key=lambda t: (t.at, t.pk))
-                found.append(build.episode_of_care(episode, transitions=transitions))
+                found.append(build.episode_of_care.data(episode, transitions=transitions))
         for session in sessions.get(client.pk, []):
             found.append(
-                build.encounter(
+                build.encounter.data(
                     session,
                     attendees=list(session.attendees.all()),
                     episode=_episode_of(session, client_episodes),

@@ -1,29 +1,31 @@
 """What leaves the practice: resources pass through the disclosure guard on their way out.
 
-``outgoing`` is the one door. It asks ``kithkin.core.disclosure`` (never a rule of its own)
-which people in the client's life the audience may see, drops the RelatedPerson of everyone
-withheld and every resource labelled V (very restricted), removes every reference to what was
-dropped (a care team member, a session attendee), and runs free text through the core's
-``redact``, the second line of defence for a name in a sentence. The label on a kept resource
-stays: it tells the receiving system the same thing.
+``released_dicts`` is the one door, and every answer of the facade goes through it: reads,
+searches, $everything and bulk $export. It asks ``kithkin.core.disclosure`` (never a rule of its
+own) which people in the client's life the audience may see, drops the RelatedPerson of
+everyone withheld and every resource labelled V (very restricted), removes every reference to
+what was dropped (a care team member, a session attendee), and runs free text through the
+core's ``redact``, the second line of defence for a name in a sentence. The label on a kept
+resource stays: it tells the receiving system the same thing.
 
-``released_dicts`` is the same door for answers written as JSON ($everything, bulk $export):
-each resource, built and validated by its R4B model once, is dumped once and scrubbed as a
-dict; only a dict the scrub changed is validated again (to know it can still stand), since an
-unchanged one is exactly what a valid model gave. Measured on a 300-session client (1,421
-resources), the second validation of every resource and a second serialisation cost more than
-building them.
+It takes the builders' validated dicts (``build.<resource>.data``, see ``kithkin.fhir.valid``)
+and scrubs them as dicts; only a dict the scrub changed is validated again, to know it can
+still stand. No model is built or dumped on the way: for a 300-session client (1,421
+resources), building and dumping the models took nearly all of $everything's two seconds.
+``outgoing`` is the same guard (``_released``) for callers that hold models.
 """
 
 import json
 from collections.abc import Iterable, Iterator
 
+from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.resource import Resource
 from pydantic import ValidationError
 
 from kithkin.core.disclosure import Audience, PartnerView, guard, is_outbound, redact
 from kithkin.fhir import codes
+from kithkin.fhir.valid import valid
 
 # Elements that carry free text a therapist or client wrote (or a name in it).
 FREE_TEXT = frozenset({"text", "div", "description", "valueString", "detailString", "comment"})
@@ -33,34 +35,42 @@ class Dropped(Exception):
     """A reference to a dropped resource sat in an element the resource cannot do without."""
 
 
-def is_very_restricted(resource: Resource) -> bool:
-    security = (resource.meta.security or []) if resource.meta else []
+def model_class(resource_type: str) -> type[Resource]:
+    return get_fhir_model_class(resource_type)
+
+
+def is_very_restricted(data: dict) -> bool:
+    security = (data.get("meta") or {}).get("security") or []
     return any(
-        label.system == codes.V3_CONFIDENTIALITY and label.code == codes.VERY_RESTRICTED
+        label.get("system") == codes.V3_CONFIDENTIALITY
+        and label.get("code") == codes.VERY_RESTRICTED
         for label in security
     )
 
 
-def _involvement(resource) -> str | None:
-    for extension in resource.extension or []:
-        if extension.url == codes.EXT_PARTNER_INVOLVEMENT:
-            return extension.valueCode
+def _involvement(data: dict) -> str | None:
+    for extension in data.get("extension") or []:
+        if extension.get("url") == codes.EXT_PARTNER_INVOLVEMENT:
+            return extension.get("valueCode")
     return None
 
 
-def _view(resource) -> PartnerView:
-    name = resource.name[0].text if resource.name else ""
-    role = resource.relationship[0].text if resource.relationship else ""
+def _first_text(data: dict, key: str) -> str:
+    entries = data.get(key) or []
+    return (entries[0].get("text") or "") if entries else ""
+
+
+def _view(data: dict) -> PartnerView:
     return PartnerView(
-        person_id=int(resource.id),
-        label=name or "",
-        involvement=_involvement(resource),
-        role=role or "",
+        person_id=int(data["id"]),
+        label=_first_text(data, "name"),
+        involvement=_involvement(data),
+        role=_first_text(data, "relationship"),
     )
 
 
 def outgoing(
-    resources: Iterable[Resource], *, audience: Audience | str = Audience.FHIR_EXPORT
+    resources: Iterable[Resource | dict], *, audience: Audience | str = Audience.FHIR_EXPORT
 ) -> list[Resource]:
     """The resources ``audience`` may receive, in the order given, as models.
 
@@ -68,21 +78,32 @@ def outgoing(
     ``redact`` can only find in free text, the people it is shown. A reference to a person who
     is not among those released is removed all the same (fail closed).
     """
-    resources = list(resources)
+    models = [
+        r if isinstance(r, Resource) else model_class(r["resourceType"]).model_validate(r)
+        for r in resources
+    ]
     if not is_outbound(audience):
-        return resources
-    return [model for model, _ in _released(resources, audience)]
+        return models
+    dicts = [as_json(model) for model in models]
+    released = _released(
+        dicts, audience, check=lambda data: model_class(data["resourceType"]).model_validate(data)
+    )
+    return [models[index] if model is None else model for index, _, model in released]
 
 
 def released_dicts(
-    resources: Iterable[Resource], *, audience: Audience | str = Audience.FHIR_EXPORT
+    resources: Iterable[Resource | dict], *, audience: Audience | str = Audience.FHIR_EXPORT
 ) -> list[dict]:
-    """What ``outgoing`` releases, as the JSON dicts each model dumps to (``to_json`` writes
-    them): for answers that go out as text, with no model built again for what did not change."""
-    resources = list(resources)
+    """What ``outgoing`` releases, as JSON dicts (``to_json`` writes them): for answers that go
+    out as text. Give it the validated dicts of the builders (``build.<resource>.data``), or
+    models, which are dumped first."""
+    dicts = [r if isinstance(r, dict) else as_json(r) for r in resources]
     if not is_outbound(audience):
-        return [as_json(resource) for resource in resources]
-    return [data for _, data in _released(resources, audience)]
+        return dicts
+    released = _released(
+        dicts, audience, check=lambda data: valid(model_class(data["resourceType"]), data)
+    )
+    return [data for _, data, _ in released]
 
 
 def as_json(resource: Resource) -> dict:
@@ -90,9 +111,7 @@ def as_json(resource: Resource) -> dict:
 
     The model's own serializer, called directly: ``model_dump`` only sets (and resets) the
     comment and summary switches around this same call, and at their defaults they change
-    nothing. Measured per resource of a 300-session record: about 25% faster than
-    ``model_dump(mode="json")`` and 10% faster than ``json.loads(model_dump_json())``; a test
-    holds its text byte for byte to ``model_dump_json``'s."""
+    nothing. A test holds its text byte for byte to ``model_dump_json``'s."""
     return type(resource).__pydantic_serializer__.to_python(
         resource, mode="json", by_alias=True, exclude_none=True
     )
@@ -104,19 +123,21 @@ def to_json(data: dict) -> str:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
-def _released(resources: list[Resource], audience) -> Iterator[tuple[Resource, dict]]:
-    """Each resource the outbound ``audience`` may receive, as a model and its JSON dict."""
-    people = [r for r in resources if r.get_resource_type() == "RelatedPerson"]
-    guarded = guard((_view(r) for r in people), audience)
+def _released(dicts: list[dict], audience, *, check) -> Iterator[tuple[int, dict, object]]:
+    """Each resource the outbound ``audience`` may receive: its index in ``dicts``, its released
+    dict, and what ``check`` made of that dict if the scrub changed it (else None). ``check``
+    validates a changed dict (raising pydantic's ``ValidationError`` if it cannot stand)."""
+    people = [d for d in dicts if d["resourceType"] == "RelatedPerson"]
+    guarded = guard((_view(d) for d in people), audience)
     withheld_ids = {str(view.person_id) for view in guarded.withheld}
     kept = [
-        resource
-        for resource in resources
-        if not is_very_restricted(resource)
-        and not (resource.get_resource_type() == "RelatedPerson" and resource.id in withheld_ids)
+        (index, data)
+        for index, data in enumerate(dicts)
+        if not is_very_restricted(data)
+        and not (data["resourceType"] == "RelatedPerson" and data["id"] in withheld_ids)
     ]
-    released_keys = {f"{r.get_resource_type()}/{r.id}" for r in kept}
-    dropped = {f"{r.get_resource_type()}/{r.id}" for r in resources} - released_keys
+    released_keys = {f"{data['resourceType']}/{data['id']}" for _, data in kept}
+    dropped = {f"{d['resourceType']}/{d['id']}" for d in dicts} - released_keys
 
     def is_dropped(reference) -> bool:
         if not isinstance(reference, str):
@@ -126,18 +147,18 @@ def _released(resources: list[Resource], audience) -> Iterator[tuple[Resource, d
         # A person the guard was never shown has not been cleared either.
         return reference.startswith("RelatedPerson/") and reference not in released_keys
 
-    for resource in kept:
-        data = as_json(resource)
+    for index, data in kept:
+        checked = None
         try:
             scrubbed = _scrub(data, is_dropped, guarded.withheld)
             if scrubbed is not data:
                 # Something was removed or redacted: the model says whether what is left is
                 # still a valid resource.
-                resource = type(resource).model_validate(scrubbed)
+                checked = check(scrubbed)
         except (Dropped, ValidationError):
             # Fail closed: a resource that cannot stand without the withheld person stays home.
             continue
-        yield resource, scrubbed
+        yield index, scrubbed, checked
 
 
 def _scrub(value, is_dropped, withheld, key: str | None = None, *, in_entry: bool = False):

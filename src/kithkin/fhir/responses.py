@@ -17,7 +17,7 @@ def fhir_response(resource: Resource, *, status: int = 200) -> HttpResponse:
 def fhir_json_response(data: dict, *, status: int = 200) -> HttpResponse:
     """A resource already in JSON form (``release.released_dicts``, a Bundle made of them),
     written as ``fhir_response`` would write its model. Nothing is validated here: the caller
-    answers only with what its models gave."""
+    answers only with dicts its models accepted (``kithkin.fhir.valid``)."""
     return HttpResponse(to_json(data), status=status, content_type=CONTENT_TYPE)
 
 

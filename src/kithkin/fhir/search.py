@@ -2,16 +2,14 @@
 
 Paging is keyset (REFERENCE.md: OFFSET makes walking a result quadratic): each page starts after
 the last id of the one before, carried in the ``next`` link as an opaque ``_cursor``. Everything
-a read or search answers passes through ``release.outgoing`` with the client's people beside it,
-so an ``unaware`` partner and every reference to them stay home.
+a read or search answers passes through ``release.released_dicts`` with the client's people
+beside it, so an ``unaware`` partner and every reference to them stay home.
 """
 
 import datetime
 from urllib.parse import urlencode
 
 from django.db.models import Q
-from fhir.resources.R4B.bundle import Bundle
-from pydantic import BaseModel
 
 from kithkin.accounts.models import User
 from kithkin.audit.models import AuditEvent
@@ -19,9 +17,10 @@ from kithkin.clients.models import Client, Person
 from kithkin.core.disclosure import Audience, guard
 from kithkin.fhir import codes
 from kithkin.fhir import resources as build
-from kithkin.fhir.release import outgoing
+from kithkin.fhir.release import released_dicts
 from kithkin.fhir.resources.people import partner_view
 from kithkin.fhir.selectors import _episode_of, plan_versions, rings_of
+from kithkin.fhir.valid import bundle_of
 from kithkin.measures.instruments import instruments_on_record
 from kithkin.measures.models import Response
 from kithkin.plans.models import CheckIn, Goal, PlanVersion
@@ -77,22 +76,19 @@ def keyset(queryset, *, cursor: int | None, count: int):
     return rows[:count], len(rows) > count
 
 
-def searchset(resources, *, total: int, self_url: str, next_url: str | None, base: str) -> Bundle:
+def searchset(resources, *, total: int, self_url: str, next_url: str | None, base: str) -> dict:
+    """A searchset Bundle of validated resource dicts (``build.<resource>.data``), as a dict."""
     links = [{"relation": "self", "url": self_url}]
     if next_url:
         links.append({"relation": "next", "url": next_url})
     entries = [
-        {
-            "fullUrl": f"{base}{r.get_resource_type()}/{r.id}",
-            "resource": r,
-            "search": {"mode": "match"},
-        }
+        {"fullUrl": f"{base}{_key(r)}", "resource": r, "search": {"mode": "match"}}
         for r in resources
     ]
     bundle = {"type": "searchset", "total": total, "link": links}
     if entries:
         bundle["entry"] = entries
-    return Bundle.model_validate(bundle)
+    return bundle_of(bundle)
 
 
 def page_links(request, params, *, rows, more: bool) -> tuple[str, str | None]:
@@ -163,18 +159,17 @@ def last_updated(request, rows, *, field: str):
     return rows.filter(date_filters(values, field=field, name="_lastUpdated")) if values else rows
 
 
-def _key(resource) -> str:
-    return f"{resource.get_resource_type()}/{resource.id}"
+def _key(data: dict) -> str:
+    return f"{data['resourceType']}/{data['id']}"
 
 
 def _references(value, found: set) -> set:
-    """Every ``reference`` in a resource, at any depth, added to ``found``: a walk of the model
-    as built, ten times cheaper than serialising it to look."""
-    if isinstance(value, BaseModel):
-        for name, item in value.__dict__.items():
+    """Every ``reference`` in a resource's dict, at any depth, added to ``found``."""
+    if isinstance(value, dict):
+        for name, item in value.items():
             if name == "reference" and isinstance(item, str):
                 found.add(item)
-            elif isinstance(item, BaseModel | list):
+            elif isinstance(item, dict | list):
                 _references(item, found)
     elif isinstance(value, list):
         for item in value:
@@ -199,7 +194,7 @@ def released(client, resources, *, people=None) -> list:
     (their names are redacted from free text, and what refers to them is removed) and everyone
     the resources refer to (a reference to a person the guard was not shown is removed all the
     same). Anyone else is kept by the guard and named nowhere in ``resources``, so leaving them
-    out changes nothing in what ``outgoing`` answers.
+    out changes nothing in what ``released_dicts`` answers.
     """
     wanted = [_key(r) for r in resources]
     if people is None:
@@ -210,12 +205,12 @@ def released(client, resources, *, people=None) -> list:
     for resource in resources:
         _references(resource, referred)
     context = [
-        build.related_person(p)
+        build.related_person.data(p)
         for p in people
         if f"RelatedPerson/{p.pk}" not in wanted
         and (p.pk in withheld or f"RelatedPerson/{p.pk}" in referred)
     ]
-    kept = {_key(r): r for r in outgoing([*resources, *context])}
+    kept = {_key(r): r for r in released_dicts([*resources, *context])}
     return [kept[key] for key in wanted if key in kept]
 
 
@@ -267,14 +262,14 @@ def care_team_of(client, *, people=None):
     relationships = TherapyRelationship.objects.filter(client=client).select_related("therapist")
     therapists = [r.therapist for r in relationships if r.is_active]
     people = people_of(client) if people is None else people
-    return build.care_team(client, therapists=therapists, people=people)
+    return build.care_team.data(client, therapists=therapists, people=people)
 
 
 def questionnaire(practice, questionnaire_id: str):
     """A definition the practice's responses may have been scored with, or None."""
     for instrument in instruments_on_record(practice).values():
         if build.questionnaire_id(instrument) == questionnaire_id:
-            return build.questionnaire(instrument)
+            return build.questionnaire.data(instrument)
     return None
 
 
@@ -307,7 +302,7 @@ def encounters(client, sessions) -> list:
         .order_by("opened_on", "pk")
     )
     return [
-        build.encounter(s, attendees=list(s.attendees.all()), episode=_episode_of(s, episodes))
+        build.encounter.data(s, attendees=list(s.attendees.all()), episode=_episode_of(s, episodes))
         for s in sessions
     ]
 
@@ -337,7 +332,7 @@ def episodes_of(client, *, status: str | None):
 
 def episodes(page) -> list:
     return [
-        build.episode_of_care(
+        build.episode_of_care.data(
             e, transitions=sorted(e.transitions.all(), key=lambda t: (t.at, t.pk))
         )
         for e in page
@@ -380,6 +375,7 @@ def instruments_coded(practice, raw: str) -> list[str]:
 def measured(client, responses, *, resource_type: str) -> list:
     on_record = instruments_on_record(client.practice) if responses else {}
     builder = build.observation if resource_type == "Observation" else build.questionnaire_response
+    builder = builder.data
     found = []
     for response in responses:
         instrument = on_record.get((response.instrument, response.instrument_version))
@@ -429,7 +425,7 @@ def care_plan_of(client, pk: int) -> list:
         if each.pk == version.pk:
             goals = list(Goal.objects.filter(version=version).order_by("number"))
             check_ins = CheckIn.objects.filter(plan=plan, version=version).order_by("pk")
-            care_plan = build.care_plan(
+            care_plan = build.care_plan.data(
                 version, goals=goals, check_ins=list(check_ins), status=status, previous_id=previous
             )
             return [care_plan]
@@ -449,13 +445,15 @@ def read(client, resource_type: str, pk: int):
     elif resource_type == "RelatedPerson":
         # The ring is the person's place on the latest finished map, as the whole record has it.
         found = [
-            build.related_person(p, ring=rings_of(client).get(p.pk)) for p in people if p.pk == pk
+            build.related_person.data(p, ring=rings_of(client).get(p.pk))
+            for p in people
+            if p.pk == pk
         ]
     elif resource_type == "EpisodeOfCare":
         found = episodes(episodes_of(client, status=None).filter(pk=pk))
     elif resource_type == "Goal":
         goals = goals_of(client, lifecycle=None).filter(pk=pk)
-        found = [build.goal(g, client_id=client.pk) for g in goals]
+        found = [build.goal.data(g, client_id=client.pk) for g in goals]
     elif resource_type == "CarePlan":
         found = care_plan_of(client, pk)
     else:

@@ -1,8 +1,9 @@
 """Everything Kithkin holds about one client, as FHIR resources, in a fixed number of queries.
 
 This is the practice's own, complete view (the inside of the practice). Anything that leaves
-passes through ``kithkin.fhir.release.outgoing``, which withholds the people the disclosure
-guard withholds. Psychotherapy notes are not read here, and there is no builder for them.
+passes through ``kithkin.fhir.release.released_dicts``, which withholds the people the
+disclosure guard withholds. Each resource is its builder's validated dict
+(``build.<resource>.data``). Psychotherapy notes are not read here, and there is no builder for them.
 """
 
 from django.db.models import Prefetch
@@ -90,18 +91,18 @@ def resources_for_client(client) -> list:
     )
     on_record = instruments_on_record(client.practice) if responses else {}
 
-    found = [build.patient(client)]
+    found = [build.patient.data(client)]
     for therapist in therapists:
-        found += [build.practitioner(therapist), build.practitioner_role(therapist)]
-    found += [build.related_person(p, ring=rings.get(p.pk)) for p in people]
+        found += [build.practitioner.data(therapist), build.practitioner_role.data(therapist)]
+    found += [build.related_person.data(p, ring=rings.get(p.pk)) for p in people]
     active = [r.therapist for r in relationships if r.is_active]
-    found.append(build.care_team(client, therapists=active, people=people))
+    found.append(build.care_team.data(client, therapists=active, people=people))
     for episode in episodes:
         transitions = sorted(episode.transitions.all(), key=lambda t: (t.at, t.pk))
-        found.append(build.episode_of_care(episode, transitions=transitions))
+        found.append(build.episode_of_care.data(episode, transitions=transitions))
     for session in sessions:
         found.append(
-            build.encounter(
+            build.encounter.data(
                 session,
                 attendees=list(session.attendees.all()),
                 episode=_episode_of(session, episodes),
@@ -121,11 +122,11 @@ def plan_resources(plan, *, client_id: int) -> list:
         goals = sorted(version.goals.all(), key=lambda g: g.number)
         check_ins = [c for c in plan.check_ins.all() if c.version_id == version.pk]
         found.append(
-            build.care_plan(
+            build.care_plan.data(
                 version, goals=goals, check_ins=check_ins, status=status, previous_id=previous
             )
         )
-        found += [build.goal(g, client_id=client_id) for g in goals]
+        found += [build.goal.data(g, client_id=client_id) for g in goals]
     return found
 
 
@@ -138,8 +139,8 @@ def response_resources(responses, on_record: dict) -> list:
         if instrument is None:
             continue  # a definition no longer on record cannot be described
         answers = list(response.answers.all())
-        found.append(build.questionnaire_response(response, instrument, answers=answers))
-        found.append(build.observation(response, instrument, answers=answers))
+        found.append(build.questionnaire_response.data(response, instrument, answers=answers))
+        found.append(build.observation.data(response, instrument, answers=answers))
     return found
 
 

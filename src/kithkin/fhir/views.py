@@ -29,6 +29,7 @@ from kithkin.fhir.capability import SEARCH_PARAMS, capability_statement
 from kithkin.fhir.release import released_dicts
 from kithkin.fhir.responses import fhir_json_response, fhir_response, operation_outcome
 from kithkin.fhir.selectors import resources_for_client
+from kithkin.fhir.valid import bundle_of
 from kithkin.measures import services as measures
 from kithkin.measures.instruments import shipped_for
 from kithkin.measures.models import Response
@@ -118,7 +119,7 @@ def _read(request, resource_type: str, pk: int):
     if resource is None:
         # Withheld from anything that leaves (an unaware partner): as if it did not exist.
         raise Http404
-    return fhir_response(resource)
+    return fhir_json_response(resource)
 
 
 def _search(request, rows, build_page, *, total_rows):
@@ -133,7 +134,7 @@ def _search(request, rows, build_page, *, total_rows):
         next_url=next_url,
         base=_base(request),
     )
-    return fhir_response(bundle)
+    return fhir_json_response(bundle)
 
 
 def _allowed(request, resource_type: str) -> dict:
@@ -147,7 +148,7 @@ def _allowed(request, resource_type: str) -> dict:
 
 @fhir_read("Patient")
 def patient_read(request, client_id: int):
-    return fhir_response(build.patient(_client(request, client_id)))
+    return fhir_json_response(build.patient.data(_client(request, client_id)))
 
 
 @fhir_read("Patient")
@@ -162,7 +163,7 @@ def patient_search(request):
     return _search(
         request,
         rows,
-        lambda page: [build.patient(client) for client in page],
+        lambda page: [build.patient.data(client) for client in page],
         total_rows=rows,
     )
 
@@ -184,10 +185,10 @@ def patient_everything(request, client_id: int):
         for data in released_dicts(resources_for_client(client))
     ]
     # FHIR: $everything answers a searchset. The keys in the R4B model's order.
-    bundle = {"resourceType": "Bundle", "type": "searchset", "total": len(entries)}
+    bundle = {"type": "searchset", "total": len(entries)}
     if entries:
         bundle["entry"] = entries
-    return fhir_json_response(bundle)
+    return fhir_json_response(bundle_of(bundle))
 
 
 # --- Searches by patient --------------------------------------------------------------------
@@ -235,7 +236,9 @@ def goal_search(request):
     return _search(
         request,
         rows,
-        lambda page: search.released(client, [build.goal(g, client_id=client.pk) for g in page]),
+        lambda page: search.released(
+            client, [build.goal.data(g, client_id=client.pk) for g in page]
+        ),
         total_rows=rows,
     )
 
@@ -317,7 +320,7 @@ def _questionnaire_response_create(request):
     except (InstrumentError, measures.MeasuresError) as refused:
         return operation_outcome(422, "processing", str(refused))
     stored = search.read(client, "QuestionnaireResponse", response.pk)
-    answer = fhir_response(stored, status=200 if sent_before else 201)
+    answer = fhir_json_response(stored, status=200 if sent_before else 201)
     answer["Location"] = f"{_base(request)}QuestionnaireResponse/{response.pk}"
     return answer
 
@@ -344,12 +347,12 @@ def _practitioner(request, user_id: int):
 
 @fhir_read("Practitioner")
 def practitioner_read(request, user_id: int):
-    return fhir_response(build.practitioner(_practitioner(request, user_id)))
+    return fhir_json_response(build.practitioner.data(_practitioner(request, user_id)))
 
 
 @fhir_read("PractitionerRole")
 def practitioner_role_read(request, user_id: int):
-    return fhir_response(build.practitioner_role(_practitioner(request, user_id)))
+    return fhir_json_response(build.practitioner_role.data(_practitioner(request, user_id)))
 
 
 @fhir_read("Practitioner")
@@ -357,7 +360,7 @@ def practitioner_search(request):
     params = _allowed(request, "Practitioner")
     rows = search.practitioners(practice_id=_staff(request).practice_id, name=params.get("name"))
     return _search(
-        request, rows, lambda page: [build.practitioner(u) for u in page], total_rows=rows
+        request, rows, lambda page: [build.practitioner.data(u) for u in page], total_rows=rows
     )
 
 
@@ -369,7 +372,7 @@ def practitioner_role_search(request):
     if practitioner is not None:
         rows = rows.filter(pk=practitioner)
     return _search(
-        request, rows, lambda page: [build.practitioner_role(u) for u in page], total_rows=rows
+        request, rows, lambda page: [build.practitioner_role.data(u) for u in page], total_rows=rows
     )
 
 
@@ -378,7 +381,7 @@ def care_team_read(request, client_id: int):
     client = _client(request, client_id)
     people = search.people_of(client)  # once, for the team and for the guard
     [team] = search.released(client, [search.care_team_of(client, people=people)], people=people)
-    return fhir_response(team)
+    return fhir_json_response(team)
 
 
 @fhir_read("CareTeam")
@@ -403,7 +406,7 @@ def questionnaire_read(request, code: str):
     resource = search.questionnaire(request.user.practice, code)
     if resource is None:
         raise Http404
-    return fhir_response(resource)
+    return fhir_json_response(resource)
 
 
 # --- AuditEvent -----------------------------------------------------------------------------
@@ -434,7 +437,7 @@ def audit_event_search(request):
             search.date_filters(request.GET.getlist("date"), field="occurred_at", name="date")
         )
     return _search(
-        request, rows, lambda page: [build.audit_event(e) for e in page], total_rows=rows
+        request, rows, lambda page: [build.audit_event.data(e) for e in page], total_rows=rows
     )
 
 

@@ -14,7 +14,9 @@ def instant(moment: datetime.datetime) -> str:
     # fhir.resources refuses a dateTime with a time but no zone (REFERENCE.md, pitfalls).
     if moment.tzinfo is None:
         raise ValueError("A FHIR dateTime with a time needs a timezone.")
-    return moment.isoformat()
+    # UTC as the R4B models write it, so that the dict sent is the model's own dump.
+    text = moment.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def day(date: datetime.date | None) -> str | None:

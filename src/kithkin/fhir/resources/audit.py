@@ -4,11 +4,13 @@ from fhir.resources.R4B.auditevent import AuditEvent
 
 from kithkin.fhir import codes
 from kithkin.fhir.resources._common import coding, instant, prune, ref
+from kithkin.fhir.valid import builds
 
 CLINICIAN_ROLES = frozenset({"therapist", "supervisor"})
 
 
-def audit_event(event) -> AuditEvent:
+@builds(AuditEvent)
+def audit_event(event) -> dict:
     """One row of the trail. The hashes stay behind: they prove the chain inside the practice
     and mean nothing without the rest of it."""
     agent = prune(
@@ -32,19 +34,17 @@ def audit_event(event) -> AuditEvent:
             "name": f"{event.resource_type} {event.resource_id}".strip() or None,
         }
     )
-    return AuditEvent.model_validate(
-        prune(
-            {
-                "id": str(event.pk),
-                "type": coding(codes.CS_AUDIT_ACTION, event.action),
-                "action": codes.audit_action(event.action),
-                "recorded": instant(event.occurred_at),
-                "outcome": codes.AUDIT_OUTCOME[event.outcome],
-                "outcomeDesc": event.reason or None,
-                "purposeOfEvent": [{"text": "Emergency access"}] if event.emergency else None,
-                "agent": [agent],
-                "source": {"observer": {"display": "Kithkin"}},
-                "entity": [entity] if entity else None,
-            }
-        )
+    return prune(
+        {
+            "id": str(event.pk),
+            "type": coding(codes.CS_AUDIT_ACTION, event.action),
+            "action": codes.audit_action(event.action),
+            "recorded": instant(event.occurred_at),
+            "outcome": codes.AUDIT_OUTCOME[event.outcome],
+            "outcomeDesc": event.reason or None,
+            "purposeOfEvent": [{"text": "Emergency access"}] if event.emergency else None,
+            "agent": [agent],
+            "source": {"observer": {"display": "Kithkin"}},
+            "entity": [entity] if entity else None,
+        }
     )

@@ -9,6 +9,7 @@ from fhir.resources.R4B.goal import Goal
 
 from kithkin.fhir import codes
 from kithkin.fhir.resources._common import coding, concept, day, instant, prune, ref
+from kithkin.fhir.valid import builds
 
 
 def _meta(row) -> dict | None:
@@ -16,7 +17,8 @@ def _meta(row) -> dict | None:
     return {"lastUpdated": instant(row.updated_at)} if row.updated_at else None
 
 
-def episode_of_care(episode, *, transitions=()) -> EpisodeOfCare:
+@builds(EpisodeOfCare)
+def episode_of_care(episode, *, transitions=()) -> dict:
     """An episode with its phases as status history. ``transitions`` are the episode's
     EpisodeTransition rows in order; consecutive phases with one FHIR status (assessment to
     ending are all ``active``) make one history entry."""
@@ -29,25 +31,22 @@ def episode_of_care(episode, *, transitions=()) -> EpisodeOfCare:
         if history:
             history[-1]["period"]["end"] = instant(transition.at)
         history.append({"status": status, "period": {"start": instant(transition.at)}})
-    return EpisodeOfCare.model_validate(
-        prune(
-            {
-                "id": str(episode.pk),
-                "meta": _meta(episode),
-                "status": codes.EPISODE_STATUS[episode.phase],
-                "statusHistory": history,
-                "type": [
-                    concept(codes.CS_EPISODE_PHASE, episode.phase, episode.get_phase_display())
-                ],
-                "patient": ref("Patient", relationship.client_id),
-                "careManager": ref("Practitioner", relationship.therapist_id),
-                "period": prune({"start": day(episode.opened_on), "end": day(episode.closed_on)}),
-            }
-        )
+    return prune(
+        {
+            "id": str(episode.pk),
+            "meta": _meta(episode),
+            "status": codes.EPISODE_STATUS[episode.phase],
+            "statusHistory": history,
+            "type": [concept(codes.CS_EPISODE_PHASE, episode.phase, episode.get_phase_display())],
+            "patient": ref("Patient", relationship.client_id),
+            "period": prune({"start": day(episode.opened_on), "end": day(episode.closed_on)}),
+            "careManager": ref("Practitioner", relationship.therapist_id),
+        }
     )
 
 
-def encounter(session, *, attendees=(), episode=None) -> Encounter:
+@builds(Encounter)
+def encounter(session, *, attendees=(), episode=None) -> dict:
     """A session. ``attendees`` are its SessionAttendee rows; one marked absent did not take
     part and is left out. ``episode`` is the episode the session falls in, if known."""
     code, display = codes.ENCOUNTER_CLASS[session.modality]
@@ -67,53 +66,48 @@ def encounter(session, *, attendees=(), episode=None) -> Encounter:
                 "individual": ref("RelatedPerson", attendee.person_id),
             }
         )
-    return Encounter.model_validate(
-        prune(
-            {
-                "id": str(session.pk),
-                "meta": _meta(session),
-                "extension": [{"url": codes.EXT_SESSION_STATUS, "valueCode": session.status}],
-                "status": codes.ENCOUNTER_STATUS[session.status],
-                "class": coding(codes.V3_ACT_CODE, code, display),
-                "type": [concept(codes.CS_SESSION_KIND, session.kind, session.get_kind_display())],
-                "subject": ref("Patient", session.client_id),
-                "episodeOfCare": [ref("EpisodeOfCare", episode.pk)] if episode else None,
-                "participant": participants,
-                "period": {"start": instant(session.starts_at), "end": instant(end)},
-                "length": {
-                    "value": session.duration_minutes,
-                    "unit": "min",
-                    "system": "http://unitsofmeasure.org",
-                    "code": "min",
-                },
-            }
-        )
+    return prune(
+        {
+            "id": str(session.pk),
+            "meta": _meta(session),
+            "extension": [{"url": codes.EXT_SESSION_STATUS, "valueCode": session.status}],
+            "status": codes.ENCOUNTER_STATUS[session.status],
+            "class": coding(codes.V3_ACT_CODE, code, display),
+            "type": [concept(codes.CS_SESSION_KIND, session.kind, session.get_kind_display())],
+            "subject": ref("Patient", session.client_id),
+            "episodeOfCare": [ref("EpisodeOfCare", episode.pk)] if episode else None,
+            "participant": participants,
+            "period": {"start": instant(session.starts_at), "end": instant(end)},
+            "length": {
+                "value": session.duration_minutes,
+                "unit": "min",
+                "system": "http://unitsofmeasure.org",
+                "code": "min",
+            },
+        }
     )
 
 
-def goal(goal, *, client_id) -> Goal:
+@builds(Goal)
+def goal(goal, *, client_id) -> dict:
     achievement, achievement_display = codes.GOAL_ACHIEVEMENT_CODES[goal.achievement]
-    return Goal.model_validate(
-        prune(
-            {
-                "id": str(goal.pk),
-                "meta": _meta(goal),
-                "lifecycleStatus": codes.GOAL_LIFECYCLE[goal.lifecycle],
-                "achievementStatus": concept(
-                    codes.GOAL_ACHIEVEMENT, achievement, achievement_display
-                ),
-                "description": {"text": goal.description},
-                "subject": ref("Patient", client_id),
-                "target": [
-                    prune(
-                        {
-                            "dueDate": day(goal.target_date),
-                            "detailString": goal.criterion or None,
-                        }
-                    )
-                ],
-            }
-        )
+    return prune(
+        {
+            "id": str(goal.pk),
+            "meta": _meta(goal),
+            "lifecycleStatus": codes.GOAL_LIFECYCLE[goal.lifecycle],
+            "achievementStatus": concept(codes.GOAL_ACHIEVEMENT, achievement, achievement_display),
+            "description": {"text": goal.description},
+            "subject": ref("Patient", client_id),
+            "target": [
+                prune(
+                    {
+                        "detailString": goal.criterion or None,
+                        "dueDate": day(goal.target_date),
+                    }
+                )
+            ],
+        }
     )
 
 
@@ -131,7 +125,8 @@ def care_plan_status(version, *, latest_signed_id, episode_closed: bool) -> str:
     return "completed" if episode_closed else "active"
 
 
-def care_plan(version, *, goals=(), check_ins=(), status: str, previous_id=None) -> CarePlan:
+@builds(CarePlan)
+def care_plan(version, *, goals=(), check_ins=(), status: str, previous_id=None) -> dict:
     """One version of the treatment plan. ``status`` comes from :func:`care_plan_status`;
     ``goals`` are the version's Goal rows and ``check_ins`` the plan's held check-ins."""
     plan = version.plan
@@ -157,22 +152,20 @@ def care_plan(version, *, goals=(), check_ins=(), status: str, previous_id=None)
         }
         for check_in in check_ins
     ]
-    return CarePlan.model_validate(
-        prune(
-            {
-                "id": str(version.pk),
-                "status": status,
-                "intent": "plan",
-                "category": [MENTAL_HEALTH_CARE_PLAN],
-                "title": f"Treatment plan, version {version.number}",
-                "subject": ref("Patient", plan.client_id),
-                "period": {"start": day(version.starts_on)},
-                "created": instant(version.created_at),
-                "author": ref("Practitioner", author),
-                "replaces": [ref("CarePlan", previous_id)] if previous_id else None,
-                "goal": [ref("Goal", g.pk) for g in goals],
-                "activity": activities,
-                "note": notes,
-            }
-        )
+    return prune(
+        {
+            "id": str(version.pk),
+            "replaces": [ref("CarePlan", previous_id)] if previous_id else None,
+            "status": status,
+            "intent": "plan",
+            "category": [MENTAL_HEALTH_CARE_PLAN],
+            "title": f"Treatment plan, version {version.number}",
+            "subject": ref("Patient", plan.client_id),
+            "period": {"start": day(version.starts_on)},
+            "created": instant(version.created_at),
+            "author": ref("Practitioner", author),
+            "goal": [ref("Goal", g.pk) for g in goals],
+            "activity": activities,
+            "note": notes,
+        }
     )

@@ -11,6 +11,7 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from kithkin.core.instruments import RISK, SHIPPED, Instrument, Item
 from kithkin.fhir import codes
 from kithkin.fhir.resources._common import coding, concept, instant, prune, ref
+from kithkin.fhir.valid import builds
 
 
 def questionnaire_id(instrument: Instrument) -> str:
@@ -53,7 +54,8 @@ def _item_code(instrument: Instrument, code: str | None) -> list | None:
     return None
 
 
-def questionnaire(instrument: Instrument) -> Questionnaire:
+@builds(Questionnaire)
+def questionnaire(instrument: Instrument) -> dict:
     """The instrument as a Questionnaire: each item a choice, each option with its score as an
     ordinalValue, and the standard codes the definition gives. A licensed instrument a practice
     loaded keeps its structure, codes and scores but none of its wording (``shares_wording``)."""
@@ -88,24 +90,22 @@ def questionnaire(instrument: Instrument) -> Questionnaire:
         )
         for question in instrument.free_text
     ]
-    return Questionnaire.model_validate(
-        prune(
-            {
-                "id": questionnaire_id(instrument),
-                "url": f"{codes.QUESTIONNAIRE}/{instrument.code}",
-                "version": instrument.version,
-                "name": instrument.code.upper(),
-                "title": instrument.title,
-                "status": "active",
-                "subjectType": ["Patient"],
-                # An unvalidated form (the alliance check-in) says so wherever it is named.
-                "description": instrument.label_note,
-                "purpose": _text(instrument, instrument.instructions) or None,
-                "copyright": instrument.licence or None,
-                "code": _item_code(instrument, instrument.panel_code),
-                "item": items,
-            }
-        )
+    return prune(
+        {
+            "id": questionnaire_id(instrument),
+            "url": f"{codes.QUESTIONNAIRE}/{instrument.code}",
+            "version": instrument.version,
+            "name": instrument.code.upper(),
+            "title": instrument.title,
+            "status": "active",
+            "subjectType": ["Patient"],
+            # An unvalidated form (the alliance check-in) says so wherever it is named.
+            "description": instrument.label_note,
+            "purpose": _text(instrument, instrument.instructions) or None,
+            "copyright": instrument.licence or None,
+            "code": _item_code(instrument, instrument.panel_code),
+            "item": items,
+        }
     )
 
 
@@ -115,7 +115,8 @@ def _author(response):
     return ref("Patient", response.client_id)
 
 
-def questionnaire_response(response, instrument: Instrument, *, answers) -> QuestionnaireResponse:
+@builds(QuestionnaireResponse)
+def questionnaire_response(response, instrument: Instrument, *, answers) -> dict:
     """A response with its Answer rows. A blank item has no row and no answer here: it was not
     answered, which is not the same as a 0."""
     given = {answer.item: answer.value for answer in answers}
@@ -142,22 +143,20 @@ def questionnaire_response(response, instrument: Instrument, *, answers) -> Ques
                 }
             )
         )
-    return QuestionnaireResponse.model_validate(
-        prune(
-            {
-                "id": str(response.pk),
-                # A response is never changed once given: its submission is its last update.
-                "meta": {"lastUpdated": instant(response.submitted_at)},
-                "questionnaire": canonical(instrument),
-                "status": "completed",
-                "subject": ref("Patient", response.client_id),
-                "encounter": ref("Encounter", response.session_id) if response.session_id else None,
-                "authored": instant(response.submitted_at),
-                "author": _author(response),
-                "source": _author(response),
-                "item": items,
-            }
-        )
+    return prune(
+        {
+            "id": str(response.pk),
+            # A response is never changed once given: its submission is its last update.
+            "meta": {"lastUpdated": instant(response.submitted_at)},
+            "questionnaire": canonical(instrument),
+            "status": "completed",
+            "subject": ref("Patient", response.client_id),
+            "encounter": ref("Encounter", response.session_id) if response.session_id else None,
+            "authored": instant(response.submitted_at),
+            "author": _author(response),
+            "source": _author(response),
+            "item": items,
+        }
     )
 
 
@@ -198,7 +197,8 @@ def _risk_component(instrument: Instrument, given: dict) -> dict | None:
     return component
 
 
-def observation(response, instrument: Instrument, *, answers) -> Observation:
+@builds(Observation)
+def observation(response, instrument: Instrument, *, answers) -> dict:
     """The score of a response. An incomplete response has no total (a blank is not a 0), so
     its Observation carries a data-absent reason saying how many items were answered."""
     given = {answer.item: answer.value for answer in answers}
@@ -213,20 +213,18 @@ def observation(response, instrument: Instrument, *, answers) -> Observation:
             f"Incomplete: {response.answered} of {required} items answered"
         )
     risk = _risk_component(instrument, given)
-    return Observation.model_validate(
-        prune(
-            {
-                "id": str(response.pk),
-                "meta": {"lastUpdated": instant(response.submitted_at)},
-                "status": "final",
-                "category": [SURVEY],
-                "code": observation_code(instrument),
-                "subject": ref("Patient", response.client_id),
-                "encounter": ref("Encounter", response.session_id) if response.session_id else None,
-                "effectiveDateTime": instant(response.submitted_at),
-                **value,
-                "derivedFrom": [ref("QuestionnaireResponse", response.pk)],
-                "component": [risk] if risk else None,
-            }
-        )
+    return prune(
+        {
+            "id": str(response.pk),
+            "meta": {"lastUpdated": instant(response.submitted_at)},
+            "status": "final",
+            "category": [SURVEY],
+            "code": observation_code(instrument),
+            "subject": ref("Patient", response.client_id),
+            "encounter": ref("Encounter", response.session_id) if response.session_id else None,
+            "effectiveDateTime": instant(response.submitted_at),
+            **value,
+            "derivedFrom": [ref("QuestionnaireResponse", response.pk)],
+            "component": [risk] if risk else None,
+        }
     )

@@ -10,9 +10,11 @@ from fhir.resources.R4B.relatedperson import RelatedPerson
 from kithkin.core.disclosure import Audience, Involvement, PartnerView, may_name
 from kithkin.fhir import codes
 from kithkin.fhir.resources._common import coding, concept, instant, prune, ref
+from kithkin.fhir.valid import builds
 
 
-def patient(client) -> Patient:
+@builds(Patient)
+def patient(client) -> dict:
     names = [prune({"use": "official", "family": client.family_name, "given": [client.given_name]})]
     if client.preferred_name:
         # How the client wishes to be addressed, as every screen shows them.
@@ -24,55 +26,51 @@ def patient(client) -> Patient:
         for system, value in (("email", client.email), ("phone", client.phone))
         if value
     ]
-    return Patient.model_validate(
-        prune(
-            {
-                "id": str(client.pk),
-                "meta": {"lastUpdated": instant(client.updated_at)} if client.updated_at else None,
-                "identifier": [{"system": codes.SID_CLIENT, "value": str(client.pk)}],
-                "active": True,
-                "name": names,
-                "telecom": telecom,
-                "birthDate": client.date_of_birth.isoformat() if client.date_of_birth else None,
-                "address": [{"text": client.address}] if client.address else None,
-            }
-        )
-    )
-
-
-def practitioner(user) -> Practitioner:
-    return Practitioner.model_validate(
-        prune(
-            {
-                "id": str(user.pk),
-                "identifier": [{"system": codes.SID_THERAPIST, "value": str(user.pk)}],
-                "active": user.is_active,
-                "name": [
-                    prune(
-                        {
-                            "use": "official",
-                            "family": user.last_name,
-                            "given": [user.first_name] if user.first_name else None,
-                            "text": user.display_name,
-                        }
-                    )
-                ],
-                "telecom": [{"system": "email", "value": user.email}] if user.email else None,
-            }
-        )
-    )
-
-
-def practitioner_role(user) -> PractitionerRole:
-    """The therapist's role in the practice. Kithkin keeps no specialties yet, so none are sent."""
-    return PractitionerRole.model_validate(
+    return prune(
         {
-            "id": str(user.pk),
-            "active": user.is_active,
-            "practitioner": ref("Practitioner", user.pk, user.display_name),
-            "code": [{"text": user.get_role_display()}],
+            "id": str(client.pk),
+            "meta": {"lastUpdated": instant(client.updated_at)} if client.updated_at else None,
+            "identifier": [{"system": codes.SID_CLIENT, "value": str(client.pk)}],
+            "active": True,
+            "name": names,
+            "telecom": telecom,
+            "birthDate": client.date_of_birth.isoformat() if client.date_of_birth else None,
+            "address": [{"text": client.address}] if client.address else None,
         }
     )
+
+
+@builds(Practitioner)
+def practitioner(user) -> dict:
+    return prune(
+        {
+            "id": str(user.pk),
+            "identifier": [{"system": codes.SID_THERAPIST, "value": str(user.pk)}],
+            "active": user.is_active,
+            "name": [
+                prune(
+                    {
+                        "use": "official",
+                        "text": user.display_name,
+                        "family": user.last_name,
+                        "given": [user.first_name] if user.first_name else None,
+                    }
+                )
+            ],
+            "telecom": [{"system": "email", "value": user.email}] if user.email else None,
+        }
+    )
+
+
+@builds(PractitionerRole)
+def practitioner_role(user) -> dict:
+    """The therapist's role in the practice. Kithkin keeps no specialties yet, so none are sent."""
+    return {
+        "id": str(user.pk),
+        "active": user.is_active,
+        "practitioner": ref("Practitioner", user.pk, user.display_name),
+        "code": [{"text": user.get_role_display()}],
+    }
 
 
 def partner_view(person) -> PartnerView:
@@ -86,13 +84,14 @@ def partner_view(person) -> PartnerView:
     )
 
 
-def related_person(person, *, ring: int | None = None) -> RelatedPerson:
+@builds(RelatedPerson)
+def related_person(person, *, ring: int | None = None) -> dict:
     """A person in the client's life. ``ring`` is their ring on the client's latest finished
     sphere map, if they are on one.
 
     Anyone the disclosure guard would withhold from a FHIR export (an ``unaware`` partner, or a
     person who is not a partner at all and so was never cleared) is labelled V, very restricted,
-    so that ``release.outgoing`` and any receiving system know the resource must not travel.
+    so that ``release.released_dicts`` and any receiving system know the resource must not travel.
     """
     view = partner_view(person)
     extensions = []
@@ -112,19 +111,17 @@ def related_person(person, *, ring: int | None = None) -> RelatedPerson:
         relationship = [concept(*found, text=person.role)]
     elif person.role:
         relationship = [{"text": person.role}]
-    return RelatedPerson.model_validate(
-        prune(
-            {
-                "id": str(person.pk),
-                "meta": meta,
-                "extension": extensions,
-                "identifier": [{"system": codes.SID_PERSON, "value": str(person.pk)}],
-                "active": True,
-                "patient": ref("Patient", person.client_id),
-                "relationship": relationship,
-                "name": [{"text": person.name}],
-            }
-        )
+    return prune(
+        {
+            "id": str(person.pk),
+            "meta": meta,
+            "extension": extensions,
+            "identifier": [{"system": codes.SID_PERSON, "value": str(person.pk)}],
+            "active": True,
+            "patient": ref("Patient", person.client_id),
+            "relationship": relationship,
+            "name": [{"text": person.name}],
+        }
     )
 
 
@@ -134,7 +131,8 @@ def related_person(person, *, ring: int | None = None) -> RelatedPerson:
 TAKES_PART = frozenset({Involvement.JOINT_SESSIONS, Involvement.INFORMED})
 
 
-def care_team(client, *, therapists, people=()) -> CareTeam:
+@builds(CareTeam)
+def care_team(client, *, therapists, people=()) -> dict:
     """The client's therapists (those of open therapy relationships) and the partners who take
     part. ``people`` may hold anyone of the client's: only those who take part are listed."""
     participants = [
@@ -153,14 +151,12 @@ def care_team(client, *, therapists, people=()) -> CareTeam:
                     "member": ref("RelatedPerson", person.pk),
                 }
             )
-    return CareTeam.model_validate(
-        prune(
-            {
-                "id": str(client.pk),
-                "status": "active",
-                "name": "Care team",
-                "subject": ref("Patient", client.pk),
-                "participant": participants,
-            }
-        )
+    return prune(
+        {
+            "id": str(client.pk),
+            "status": "active",
+            "name": "Care team",
+            "subject": ref("Patient", client.pk),
+            "participant": participants,
+        }
     )

@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 from django.utils import timezone
+from fhir.resources.R4B import get_fhir_model_class
 
 from kithkin.api.services import token_create
 from kithkin.clients.models import Person
@@ -16,6 +17,11 @@ from kithkin.schedule.models import Session, SessionAttendee
 from kithkin.spheres.models import SphereEntry, SphereMap
 
 UTC = datetime.UTC
+
+
+def models(dicts) -> list:
+    """The builders' validated dicts (``selectors.resources_for_client``) as their R4B models."""
+    return [get_fhir_model_class(d["resourceType"]).model_validate(d) for d in dicts]
 
 
 def roundtrip(resource):
