@@ -14,8 +14,9 @@ each size and database (SQLite ``var/bench/export-<size>.sqlite3``; PostgreSQL
    their answers, two per client), then ANALYZE;
 2. a child process, pinned to one CPU, runs the whole export (every type) exactly as the huey
    task does (``export_start`` then ``export_run``), timing where the time goes: loading and
-   building (fhir.resources validates each resource as it is built), the release guard (which
-   dumps and validates each resource again), and writing;
+   building (fhir.resources validates each resource as it is built, and the dict it accepted
+   is what is written), the release guard (which validates again only what it changed), and
+   writing;
 3. the parent reads the child's peak RSS (ru_maxrss from wait4) and prints resources/s per
    database and size, and the peak RSS of both sizes side by side.
 """

@@ -3,7 +3,8 @@
 This is the practice's own, complete view (the inside of the practice). Anything that leaves
 passes through ``kithkin.fhir.release.released_dicts``, which withholds the people the
 disclosure guard withholds. Each resource is its builder's validated dict
-(``build.<resource>.data``). Psychotherapy notes are not read here, and there is no builder for them.
+(``build.<resource>.data``). Psychotherapy notes are not read here, and there is no builder
+for them.
 """
 
 from django.db.models import Prefetch

@@ -3,9 +3,11 @@ import datetime
 import pytest
 from django.utils import timezone
 from fhir.resources.R4B import get_fhir_model_class
+from fhir_core.fhirabstractmodel import FHIRAbstractModel
 
 from kithkin.api.services import token_create
 from kithkin.clients.models import Person
+from kithkin.fhir.valid import forget
 from kithkin.measures import services as measures
 from kithkin.measures.models import Response
 from kithkin.measures.tests.conftest import PHQ9_MODERATE, key
@@ -17,6 +19,25 @@ from kithkin.schedule.models import Session, SessionAttendee
 from kithkin.spheres.models import SphereEntry, SphereMap
 
 UTC = datetime.UTC
+
+
+@pytest.fixture
+def validations(monkeypatch):
+    """The resources ``model_validate`` is called for from here on, by type (the elements it
+    validates on the way, a Coding, a Reference, are not counted), with the validation memo
+    emptied before and after (what another test validated would otherwise not be validated)."""
+    original = FHIRAbstractModel.model_validate.__func__
+    calls = []
+
+    def counting(cls, obj, *args, **kwargs):
+        if cls.has_resource_base():
+            calls.append(cls.get_resource_type())
+        return original(cls, obj, *args, **kwargs)
+
+    monkeypatch.setattr(FHIRAbstractModel, "model_validate", classmethod(counting))
+    forget()
+    yield calls
+    forget()
 
 
 def models(dicts) -> list:

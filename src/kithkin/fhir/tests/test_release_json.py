@@ -11,7 +11,6 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.careplan import CarePlan
 from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient
-from fhir_core.fhirabstractmodel import FHIRAbstractModel
 
 from kithkin.core.disclosure import PLACEHOLDER, Audience
 from kithkin.fhir import selectors
@@ -24,7 +23,6 @@ from kithkin.fhir.release import (
 )
 from kithkin.fhir.resources import encounter, related_person
 from kithkin.fhir.tests.conftest import NOTE, models
-from kithkin.fhir.valid import forget
 
 FHIR_JSON = "application/fhir+json"
 
@@ -36,23 +34,6 @@ def _model_path(resources, **kwargs) -> list[str]:
         type(m).model_validate(m.model_dump(mode="json")).model_dump_json()
         for m in outgoing(resources, **kwargs)
     ]
-
-
-@pytest.fixture
-def validations(monkeypatch):
-    """The resources ``model_validate`` is called for from here on, by type (the elements it
-    validates on the way, a Coding, a Reference, are not counted)."""
-    original = FHIRAbstractModel.model_validate.__func__
-    calls = []
-
-    def counting(cls, obj, *args, **kwargs):
-        if cls.has_resource_base():
-            calls.append(cls.get_resource_type())
-        return original(cls, obj, *args, **kwargs)
-
-    monkeypatch.setattr(FHIRAbstractModel, "model_validate", classmethod(counting))
-    forget()  # what an earlier test validated would otherwise not be validated here
-    return calls
 
 
 def test_carols_released_json_is_byte_for_byte_what_the_model_path_wrote(carols_record):

@@ -4,12 +4,11 @@ the model would have dumped."""
 
 import pytest
 from fhir.resources.R4B.observation import Observation
-from fhir_core.fhirabstractmodel import FHIRAbstractModel
 from pydantic import ValidationError
 
 from kithkin.fhir import valid as memo
 from kithkin.fhir.resources import encounter
-from kithkin.fhir.valid import NotAsDumped, forget, unremembered, valid
+from kithkin.fhir.valid import NotAsDumped, unremembered, valid
 
 
 def _score(total: int) -> dict:
@@ -20,23 +19,6 @@ def _score(total: int) -> dict:
         "subject": {"reference": "Patient/3"},
         "valueInteger": total,
     }
-
-
-@pytest.fixture
-def validations(monkeypatch):
-    """Each resource ``model_validate`` is called for, by type."""
-    original = FHIRAbstractModel.model_validate.__func__
-    calls = []
-
-    def counting(cls, obj, *args, **kwargs):
-        if cls.has_resource_base():
-            calls.append(cls.get_resource_type())
-        return original(cls, obj, *args, **kwargs)
-
-    monkeypatch.setattr(FHIRAbstractModel, "model_validate", classmethod(counting))
-    forget()
-    yield calls
-    forget()
 
 
 def test_a_valid_dict_goes_out_as_written_with_its_type_first(validations):
