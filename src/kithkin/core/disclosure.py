@@ -13,7 +13,7 @@ audience it does not recognise is treated as outbound.
 """
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -132,6 +132,38 @@ def _pattern(words: str) -> str:
     return r"\s+".join(re.escape(word) for word in words.split())
 
 
+def _names(withheld: Iterable[PartnerView], roles: bool) -> set[str]:
+    names = set()
+    for person in withheld:
+        for name in (person.label, person.role if roles else ""):
+            # Edges that are not letters ("(Mum)", "Jones.") cannot be matched as whole words.
+            core = _EDGE.sub("", name or "")
+            if core:
+                names.add(core)
+    return names
+
+
+# What JSON writes other than as itself (a quote, a backslash, a control character): a word
+# holding one may be in a document's strings without being in its JSON text as written.
+_ESCAPED_IN_JSON = re.compile(r'["\\\x00-\x1f]')
+
+
+def could_name(withheld: Iterable[PartnerView], *, roles: bool = True) -> Callable[[str], bool]:
+    """A quick test of a text, or of a JSON document written with ``ensure_ascii=False``: False
+    only if ``redact`` (with the same ``withheld`` and ``roles``) could change none of the strings
+    in it, so that a caller may skip redacting them one by one. It errs towards True: it looks for
+    each word of each name on its own, in any case, and where it cannot tell, says True."""
+    words = {word for name in _names(withheld, roles) for word in name.split()}
+    if not words:
+        return lambda text: False
+    if any(_ESCAPED_IN_JSON.search(word) for word in words):
+        return lambda text: True
+    # Every match of redact's pattern holds each word of a name as it is, in any case; the
+    # same engine and flag decide "in any case" here.
+    pattern = re.compile("|".join(re.escape(word) for word in sorted(words)), re.IGNORECASE)
+    return lambda text: pattern.search(text) is not None
+
+
 def redact(text: str, withheld: Iterable[PartnerView], *, roles: bool = True) -> str:
     """Replaces each withheld person's label, as a whole word in any case, with a placeholder.
 
@@ -142,13 +174,7 @@ def redact(text: str, withheld: Iterable[PartnerView], *, roles: bool = True) ->
     mention of someone else with the same role, which errs on the side of privacy. The output is
     still for the therapist to read before it is sent: no pattern catches a nickname.
     """
-    names = set()
-    for person in withheld:
-        for name in (person.label, person.role if roles else ""):
-            # Edges that are not letters ("(Mum)", "Jones.") cannot be matched as whole words.
-            core = _EDGE.sub("", name or "")
-            if core:
-                names.add(core)
+    names = _names(withheld, roles)
     if not names:
         return text
     # Longest first, so "Diane Smith" is replaced whole rather than leaving "Smith" behind; one

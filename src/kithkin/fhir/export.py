@@ -3,7 +3,7 @@ Access IG v2, system level).
 
 The job walks the practice's clients in keyset batches: for each batch it loads every row it
 needs in a fixed number of queries, builds each client's resources, passes them through the
-release guard (``release.released_dicts``, with the outbound audience, so an ``unaware``
+release guard (``release.released_json``, with the outbound audience, so an ``unaware``
 partner and every reference to them stay home), writes each released resource's JSON as one
 line of its type's file, and lets the batch go. Memory holds one batch, whatever the practice's
 size. The guard works client by client because it can only withhold the people it is shown with
@@ -28,8 +28,13 @@ from kithkin.audit.services import audit_record
 from kithkin.clients.models import Client, Person
 from kithkin.fhir import resources as build
 from kithkin.fhir.models import EXPORT_LIFETIME, ExportJob
-from kithkin.fhir.release import released_dicts, to_json
-from kithkin.fhir.selectors import _episode_of, plan_resources, response_resources
+from kithkin.fhir.release import released_json
+from kithkin.fhir.selectors import (
+    _episode_of,
+    answers_by_response,
+    plan_resources,
+    response_resources,
+)
 from kithkin.fhir.valid import unremembered
 from kithkin.measures.instruments import instruments_on_record
 from kithkin.measures.models import Response
@@ -223,13 +228,14 @@ class _Writer:
             self.counts[resource_type] = 0
         return self
 
-    def write(self, data: dict) -> None:
-        """One released resource (a dict from the guard, its model validated when built)."""
+    def write(self, data: dict, text: str) -> None:
+        """One released resource: a dict from the guard (validated by its model when built)
+        and its text."""
         resource_type = data["resourceType"]
         handle = self.files.get(resource_type)
         if handle is None:
             return  # built for the guard's sake, not asked for
-        handle.write(to_json(data))
+        handle.write(text)
         handle.write("\n")
         self.counts[resource_type] += 1
 
@@ -319,8 +325,8 @@ def _export(job: ExportJob, *, batch_size: int) -> tuple[dict, int]:
     since_save = 0
     with _Writer(job, list(job.types)) as writer, unremembered():
         if "Practitioner" in wanted:
-            for data in released_dicts(_practitioners(job.practice_id)):
-                writer.write(data)
+            for data, text in released_json(_practitioners(job.practice_id)):
+                writer.write(data, text)
         if not wanted - {"Practitioner"}:
             return dict(writer.counts), 0
         for batch in _client_batches(clients, batch_size):
@@ -328,8 +334,8 @@ def _export(job: ExportJob, *, batch_size: int) -> tuple[dict, int]:
                 on_record = instruments_on_record(batch[0].practice)
             before = sum(writer.counts.values())
             for resources in _batch_resources(batch, wanted=wanted, on_record=on_record or {}):
-                for data in released_dicts(resources):
-                    writer.write(data)
+                for data, text in released_json(resources):
+                    writer.write(data, text)
             done += len(batch)
             # A batch's rows point at each other (a prefetched version at its plan and back),
             # so they outlive the batch until the cyclic collector's rare full pass; collecting
@@ -435,14 +441,13 @@ def _batch_resources(batch, *, wanted: set[str], on_record: dict):
             .order_by("pk"),
             lambda p: p.client_id,
         )
-    responses = {}
+    responses, answers = {}, {}
     if wanted & {"Observation", "QuestionnaireResponse"}:
         responses = _grouped(
-            Response.objects.filter(client_id__in=ids)
-            .prefetch_related("answers")
-            .order_by("submitted_at", "pk"),
+            Response.objects.filter(client_id__in=ids).order_by("submitted_at", "pk"),
             lambda r: r.client_id,
         )
+        answers = answers_by_response([r for rows in responses.values() for r in rows])
     for client in batch:
         found = [build.patient.data(client)]
         mine = people.get(client.pk, [])
@@ -466,5 +471,5 @@ def _batch_resources(batch, *, wanted: set[str], on_record: dict):
             )
         for plan in plans.get(client.pk, []):
             found += plan_resources(plan, client_id=client.pk)
-        found += response_resources(responses.get(client.pk, []), on_record)
+        found += response_resources(responses.get(client.pk, []), on_record, answers=answers)
         yield found

@@ -23,9 +23,16 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.resource import Resource
 from pydantic import ValidationError
 
-from kithkin.core.disclosure import Audience, PartnerView, guard, is_outbound, redact
+from kithkin.core.disclosure import (
+    Audience,
+    PartnerView,
+    could_name,
+    guard,
+    is_outbound,
+    redact,
+)
 from kithkin.fhir import codes
-from kithkin.fhir.valid import valid
+from kithkin.fhir.valid import Valid, bundle_of, check_text, checking, valid
 
 # Elements that carry free text a therapist or client wrote (or a name in it).
 FREE_TEXT = frozenset({"text", "div", "description", "valueString", "detailString", "comment"})
@@ -88,7 +95,7 @@ def outgoing(
     released = _released(
         dicts, audience, check=lambda data: model_class(data["resourceType"]).model_validate(data)
     )
-    return [models[index] if model is None else model for index, _, model in released]
+    return [models[index] if model is None else model for index, _, model, _ in released]
 
 
 def released_dicts(
@@ -97,13 +104,22 @@ def released_dicts(
     """What ``outgoing`` releases, as JSON dicts (``to_json`` writes them): for answers that go
     out as text. Give it the validated dicts of the builders (``build.<resource>.data``), or
     models, which are dumped first."""
+    return [data for data, _ in released_json(resources, audience=audience)]
+
+
+def released_json(
+    resources: Iterable[Resource | dict], *, audience: Audience | str = Audience.FHIR_EXPORT
+) -> list[tuple[dict, str]]:
+    """``released_dicts``, each dict with its text (``to_json`` of it), written once: the guard
+    reads the text to know whether a resource needs scrubbing at all, and an answer written as
+    text ($everything, bulk $export) sends it as it is."""
     dicts = [r if isinstance(r, dict) else as_json(r) for r in resources]
     if not is_outbound(audience):
-        return dicts
+        return [(data, data.text if isinstance(data, Valid) else to_json(data)) for data in dicts]
     released = _released(
         dicts, audience, check=lambda data: valid(model_class(data["resourceType"]), data)
     )
-    return [data for _, data, _ in released]
+    return [(data, text) for _, data, _, text in released]
 
 
 def as_json(resource: Resource) -> dict:
@@ -123,10 +139,28 @@ def to_json(data: dict) -> str:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
-def _released(dicts: list[dict], audience, *, check) -> Iterator[tuple[int, dict, object]]:
+def searchset_text(released: list[tuple[dict, str]], *, base: str) -> str:
+    """A searchset Bundle of ``released_json``'s resources (as $everything answers), written from
+    their texts: byte for byte ``to_json`` of the Bundle's dict (keys in the R4B model's order),
+    without writing each resource a second time."""
+    entries = []
+    for data, text in released:
+        url = to_json(f"{base}{data['resourceType']}/{data['id']}")
+        entries.append(f'{{"fullUrl":{url},"resource":{text},"search":{{"mode":"match"}}}}')
+    head = f'{{"resourceType":"Bundle","type":"searchset","total":{len(released)}'
+    text = f'{head},"entry":[{",".join(entries)}]}}' if entries else f"{head}}}"
+    if checking():
+        # The test settings' check: the text is the Bundle's dict written whole, and the R4B
+        # Bundle model accepts it.
+        check_text(bundle_of(json.loads(text)), text)
+    return text
+
+
+def _released(dicts: list[dict], audience, *, check) -> Iterator[tuple[int, dict, object, str]]:
     """Each resource the outbound ``audience`` may receive: its index in ``dicts``, its released
-    dict, and what ``check`` made of that dict if the scrub changed it (else None). ``check``
-    validates a changed dict (raising pydantic's ``ValidationError`` if it cannot stand)."""
+    dict, what ``check`` made of that dict if the scrub changed it (else None), and its text.
+    ``check`` validates a changed dict (raising pydantic's ``ValidationError`` if it cannot
+    stand)."""
     people = [d for d in dicts if d["resourceType"] == "RelatedPerson"]
     guarded = guard((_view(d) for d in people), audience)
     withheld_ids = {str(view.person_id) for view in guarded.withheld}
@@ -138,6 +172,7 @@ def _released(dicts: list[dict], audience, *, check) -> Iterator[tuple[int, dict
     ]
     released_keys = {f"{data['resourceType']}/{data['id']}" for _, data in kept}
     dropped = {f"{d['resourceType']}/{d['id']}" for d in dicts} - released_keys
+    names = could_name(guarded.withheld)
 
     def is_dropped(reference) -> bool:
         if not isinstance(reference, str):
@@ -148,6 +183,10 @@ def _released(dicts: list[dict], audience, *, check) -> Iterator[tuple[int, dict
         return reference.startswith("RelatedPerson/") and reference not in released_keys
 
     for index, data in kept:
+        text = data.text if isinstance(data, Valid) else to_json(data)
+        if not _may_need_scrub(text, dropped, names):
+            yield index, data, None, text
+            continue
         checked = None
         try:
             scrubbed = _scrub(data, is_dropped, guarded.withheld)
@@ -155,10 +194,21 @@ def _released(dicts: list[dict], audience, *, check) -> Iterator[tuple[int, dict
                 # Something was removed or redacted: the model says whether what is left is
                 # still a valid resource.
                 checked = check(scrubbed)
+                text = to_json(scrubbed)
         except (Dropped, ValidationError):
             # Fail closed: a resource that cannot stand without the withheld person stays home.
             continue
-        yield index, scrubbed, checked
+        yield index, scrubbed, checked, text
+
+
+def _may_need_scrub(text: str, dropped: set[str], names) -> bool:
+    """False only for a resource the scrub would give back unchanged, told from its text. The
+    scrub removes a reference that is dropped (a key of ``dropped``, or a person's) and redacts
+    free text naming someone withheld: a reference is written in the text as it is (ids and
+    types need no escaping), and ``names`` (``could_name``) errs towards True. Most of a record
+    (its scores, most sessions) names no one, and walking it cost $everything a third of its
+    time."""
+    return "RelatedPerson/" in text or any(key in text for key in dropped) or names(text)
 
 
 def _scrub(value, is_dropped, withheld, key: str | None = None, *, in_entry: bool = False):

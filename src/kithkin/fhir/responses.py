@@ -21,6 +21,11 @@ def fhir_json_response(data: dict, *, status: int = 200) -> HttpResponse:
     return HttpResponse(to_json(data), status=status, content_type=CONTENT_TYPE)
 
 
+def fhir_text_response(text: str, *, status: int = 200) -> HttpResponse:
+    """A resource already written as text (``release.searchset_text``)."""
+    return HttpResponse(text, status=status, content_type=CONTENT_TYPE)
+
+
 def operation_outcome(status: int, code: str, diagnostics: str) -> HttpResponse:
     """``code`` is from the FHIR issue-type value set (not-found, not-supported, ...)."""
     outcome = OperationOutcome.model_validate(

@@ -34,11 +34,19 @@ class NotAsDumped(ValueError):
     """A builder wrote a dict that its model dumps differently (a check of the test settings)."""
 
 
-def valid(model: type[Resource], data: dict) -> dict:
+class Valid(dict):
+    """A resource's dict that its model accepted, with ``text``, the JSON it was validated as:
+    what the release guard reads and sends when it changes nothing (it never writes the same
+    resource twice). Nothing may change it afterwards; the guard's scrub makes a new dict."""
+
+    __slots__ = ("text",)
+
+
+def valid(model: type[Resource], data: dict) -> Valid:
     """``data`` with its ``resourceType`` first, once ``model`` accepts it (raises pydantic's
     ``ValidationError`` if not)."""
-    data = _typed(model, data)
-    text = _text(data)
+    data = Valid(_typed(model, data))
+    text = data.text = _text(data)
     digest = hashlib.blake2b(text.encode(), digest_size=16).digest()
     if digest in _seen:
         return data
@@ -53,7 +61,7 @@ def valid(model: type[Resource], data: dict) -> dict:
 def model_of(model: type[Resource], data: dict) -> Resource:
     """The validated model of ``data``, for an answer that needs the model itself."""
     data = _typed(model, data)
-    return _checked(model.model_validate(data), None if not _checking() else _text(data))
+    return _checked(model.model_validate(data), None if not checking() else _text(data))
 
 
 def builds(model: type[Resource]):
@@ -81,7 +89,7 @@ def bundle_of(data: dict) -> dict:
     Only under the check is the whole Bundle validated again: each entry's resource was, and
     the Bundle around them (a type, a total, links, full URLs) is written by one function."""
     data = _typed(Bundle, data)
-    if _checking():
+    if checking():
         _checked(Bundle.model_validate(data), _text(data))
     return data
 
@@ -112,12 +120,19 @@ def _text(data: dict) -> str:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
-def _checking() -> bool:
+def check_text(data: dict, text: str) -> None:
+    """Refuses ``text`` unless it is ``data`` as the facade writes it."""
+    if _text(data) != text:
+        raise NotAsDumped(f"written: {text}\nexpected: {_text(data)}")
+
+
+def checking() -> bool:
+    """Whether the test settings' check (``FHIR_CHECK_DUMP``) is on."""
     return getattr(settings, "FHIR_CHECK_DUMP", False)
 
 
 def _checked(resource: Resource, text: str | None) -> Resource:
-    if text is not None and _checking():
+    if text is not None and checking():
         dumped = resource.model_dump_json()
         if dumped != text:
             raise NotAsDumped(f"built:  {text}\ndumped: {dumped}")

@@ -26,10 +26,14 @@ from kithkin.core.instruments import InstrumentError
 from kithkin.fhir import intake, search
 from kithkin.fhir import resources as build
 from kithkin.fhir.capability import SEARCH_PARAMS, capability_statement
-from kithkin.fhir.release import released_dicts
-from kithkin.fhir.responses import fhir_json_response, fhir_response, operation_outcome
+from kithkin.fhir.release import released_json, searchset_text
+from kithkin.fhir.responses import (
+    fhir_json_response,
+    fhir_response,
+    fhir_text_response,
+    operation_outcome,
+)
 from kithkin.fhir.selectors import resources_for_client
-from kithkin.fhir.valid import bundle_of
 from kithkin.measures import services as measures
 from kithkin.measures.instruments import shipped_for
 from kithkin.measures.models import Response
@@ -173,22 +177,8 @@ def patient_everything(request, client_id: int):
     """The client's record as a Bundle that may leave the practice: no unaware partner, no
     reference to them, and never a psychotherapy note (there is no builder for one)."""
     client = _client(request, client_id)
-    base = _base(request)
-    # Dicts from the release guard, each validated once as it was built: a Bundle model around
-    # 1,400 of them would validate every one again (seconds for a 300-session client).
-    entries = [
-        {
-            "fullUrl": f"{base}{data['resourceType']}/{data['id']}",
-            "resource": data,
-            "search": {"mode": "match"},
-        }
-        for data in released_dicts(resources_for_client(client))
-    ]
-    # FHIR: $everything answers a searchset. The keys in the R4B model's order.
-    bundle = {"type": "searchset", "total": len(entries)}
-    if entries:
-        bundle["entry"] = entries
-    return fhir_json_response(bundle_of(bundle))
+    released = released_json(resources_for_client(client))
+    return fhir_text_response(searchset_text(released, base=_base(request)))
 
 
 # --- Searches by patient --------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The guard cannot be bypassed: properties over every person, involvement and audience."""
 
+import json
 import re
 
 from hypothesis import given
@@ -12,6 +13,7 @@ from kithkin.core.disclosure import (
     Audience,
     Involvement,
     PartnerView,
+    could_name,
     guard,
     redact,
 )
@@ -96,3 +98,47 @@ def test_redacted_text_never_contains_a_withheld_label_as_a_whole_word(names, te
     for name in names:
         if re.sub(r"^\W+|\W+$", "", name):
             assert not whole_word(name).search(stripped), (name, text, out)
+
+
+# Any text at all, quotes, backslashes, control characters and odd cases included.
+any_text = st.text(max_size=40)
+
+
+@given(
+    st.lists(st.one_of(labels, any_text), min_size=1, max_size=4),
+    st.lists(st.one_of(free_text, any_text), max_size=4),
+    st.booleans(),
+    st.data(),
+)
+def test_could_name_is_never_false_where_redact_would_change_a_string(names, texts, roles, data):
+    # Some of the names, in any case, in some of the strings; the strings in a JSON document as
+    # the FHIR facade writes it (compact, non-ASCII as it is).
+    texts = [
+        t + " " + data.draw(st.sampled_from([n, n.upper(), n.lower() + "'s"]))
+        if data.draw(st.booleans())
+        else t
+        for t in texts
+        for n in [data.draw(st.sampled_from(names))]
+    ]
+    withheld = [
+        PartnerView(i, name, Involvement.UNAWARE, role=data.draw(st.one_of(labels, any_text)))
+        for i, name in enumerate(names)
+    ]
+    document = json.dumps({"note": [{"text": t} for t in texts]}, ensure_ascii=False)
+    test = could_name(withheld, roles=roles)
+    for text in texts:
+        if redact(text, withheld, roles=roles) != text:
+            assert test(text), (text, withheld)
+            assert test(document), (document, withheld)
+
+
+def test_could_name_says_false_for_a_text_with_none_of_the_words():
+    withheld = [PartnerView(1, "Diane Holt", Involvement.UNAWARE, role="roommate")]
+    test = could_name(withheld)
+    assert not test('{"text":"Slept better; walked with her mother."}')
+    assert test('{"text":"ROOMMATE moved out"}')
+    assert test("holt")  # a word on its own is enough to say it could
+    assert not could_name(withheld, roles=False)("the roommate")
+    assert not could_name([])("Diane")
+    # A name JSON would write escaped cannot be ruled out from the JSON text.
+    assert could_name([PartnerView(2, 'Jo "JJ" Lee', Involvement.UNAWARE)])("nothing here")
