@@ -103,7 +103,7 @@ def released_dicts(
 ) -> list[dict]:
     """What ``outgoing`` releases, as JSON dicts (``to_json`` writes them): for answers that go
     out as text. Give it the validated dicts of the builders (``build.<resource>.data``), or
-    models, which are dumped first."""
+    models, which are dumped first; any other dict is validated by its model first."""
     return [data for data, _ in released_json(resources, audience=audience)]
 
 
@@ -113,13 +113,23 @@ def released_json(
     """``released_dicts``, each dict with its text (``to_json`` of it), written once: the guard
     reads the text to know whether a resource needs scrubbing at all, and an answer written as
     text ($everything, bulk $export) sends it as it is."""
-    dicts = [r if isinstance(r, dict) else as_json(r) for r in resources]
+    dicts = [_validated(r) for r in resources]
     if not is_outbound(audience):
         return [(data, data.text if isinstance(data, Valid) else to_json(data)) for data in dicts]
     released = _released(
         dicts, audience, check=lambda data: valid(model_class(data["resourceType"]), data)
     )
     return [(data, text) for _, data, _, text in released]
+
+
+def _validated(resource: Resource | dict) -> dict:
+    """A model's dump, or a dict its model has accepted: nothing leaves unvalidated, even a dict
+    that did not come from a builder."""
+    if isinstance(resource, Valid):
+        return resource
+    if isinstance(resource, dict):
+        return valid(model_class(resource["resourceType"]), resource)
+    return as_json(resource)
 
 
 def as_json(resource: Resource) -> dict:

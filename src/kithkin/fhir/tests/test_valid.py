@@ -7,6 +7,7 @@ from fhir.resources.R4B.observation import Observation
 from pydantic import ValidationError
 
 from kithkin.fhir import valid as memo
+from kithkin.fhir.release import released_json
 from kithkin.fhir.resources import encounter
 from kithkin.fhir.valid import NotAsDumped, unremembered, valid
 
@@ -92,3 +93,10 @@ def test_a_second_everything_validates_nothing_and_answers_the_same(
     second = fhir(f"Patient/{record.carol.pk}/$everything", "alice")
     assert validations == []
     assert second.content == first.content
+
+
+def test_a_dict_that_no_builder_validated_is_validated_before_it_leaves(validations):
+    [(data, _)] = released_json([{"resourceType": "Observation", **_score(4)}])
+    assert validations == ["Observation"] and data["valueInteger"] == 4
+    with pytest.raises(ValidationError):
+        released_json([{"resourceType": "Observation", **_score(4), "valueInteger": "four"}])
