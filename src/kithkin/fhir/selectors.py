@@ -76,7 +76,10 @@ def resources_for_client(client) -> list:
         .order_by("opened_on", "pk")
     )
     sessions = list(
-        Session.objects.filter(client=client).prefetch_related("attendees").order_by("starts_at")
+        Session.objects.filter(client=client)
+        # A list per session: calling .all() on a prefetched manager makes a queryset a time.
+        .prefetch_related(Prefetch("attendees", to_attr="attendee_rows"))
+        .order_by("starts_at")
     )
     plans = list(
         Plan.objects.filter(client=client)
@@ -104,7 +107,7 @@ def resources_for_client(client) -> list:
         found.append(
             build.encounter.data(
                 session,
-                attendees=list(session.attendees.all()),
+                attendees=session.attendee_rows,
                 episode=_episode_of(session, episodes),
             )
         )

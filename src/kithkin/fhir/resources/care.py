@@ -1,15 +1,19 @@
 """The work over time: EpisodeOfCare, Encounter, CarePlan and Goal."""
 
 import datetime
+import functools
 
 from fhir.resources.R4B.careplan import CarePlan
+from fhir.resources.R4B.codeableconcept import CodeableConcept
+from fhir.resources.R4B.coding import Coding
 from fhir.resources.R4B.encounter import Encounter
 from fhir.resources.R4B.episodeofcare import EpisodeOfCare
+from fhir.resources.R4B.extension import Extension
 from fhir.resources.R4B.goal import Goal
 
 from kithkin.fhir import codes
 from kithkin.fhir.resources._common import coding, concept, day, instant, prune, ref
-from kithkin.fhir.valid import builds
+from kithkin.fhir.valid import Element, builds, element
 
 
 def _meta(row) -> dict | None:
@@ -45,45 +49,52 @@ def episode_of_care(episode, *, transitions=()) -> dict:
     )
 
 
+# What every session's Encounter shares, validated once (valid.element).
+_CLASS = {
+    modality: element(Coding, coding(codes.V3_ACT_CODE, code, display))
+    for modality, (code, display) in codes.ENCOUNTER_CLASS.items()
+}
+_STATUS_EXTENSION = {
+    status: element(Extension, {"url": codes.EXT_SESSION_STATUS, "valueCode": status})
+    for status in codes.ENCOUNTER_STATUS
+}
+_PERFORMER = [
+    element(CodeableConcept, concept(codes.V3_PARTICIPATION, "PPRF", "primary performer"))
+]
+_ATTENDEE = [element(CodeableConcept, concept(codes.V3_PARTICIPATION, "PART", "Participation"))]
+_MINUTES = {"unit": "min", "system": "http://unitsofmeasure.org", "code": "min"}
+
+
+@functools.lru_cache(maxsize=64)
+def _session_kind(kind: str, display: str) -> Element:
+    return element(CodeableConcept, concept(codes.CS_SESSION_KIND, kind, display))
+
+
 @builds(Encounter)
 def encounter(session, *, attendees=(), episode=None) -> dict:
     """A session. ``attendees`` are its SessionAttendee rows; one marked absent did not take
     part and is left out. ``episode`` is the episode the session falls in, if known."""
-    code, display = codes.ENCOUNTER_CLASS[session.modality]
     end = session.starts_at + datetime.timedelta(minutes=session.duration_minutes)
-    participants = [
-        {
-            "type": [concept(codes.V3_PARTICIPATION, "PPRF", "primary performer")],
-            "individual": ref("Practitioner", session.therapist_id),
-        }
-    ]
+    participants = [{"type": _PERFORMER, "individual": ref("Practitioner", session.therapist_id)}]
     for attendee in attendees:
         if attendee.attendance == "absent":
             continue
         participants.append(
-            {
-                "type": [concept(codes.V3_PARTICIPATION, "PART", "Participation")],
-                "individual": ref("RelatedPerson", attendee.person_id),
-            }
+            {"type": _ATTENDEE, "individual": ref("RelatedPerson", attendee.person_id)}
         )
     return prune(
         {
             "id": str(session.pk),
             "meta": _meta(session),
-            "extension": [{"url": codes.EXT_SESSION_STATUS, "valueCode": session.status}],
+            "extension": [_STATUS_EXTENSION[session.status]],
             "status": codes.ENCOUNTER_STATUS[session.status],
-            "class": coding(codes.V3_ACT_CODE, code, display),
-            "type": [concept(codes.CS_SESSION_KIND, session.kind, session.get_kind_display())],
+            "class": _CLASS[session.modality],
+            "type": [_session_kind(session.kind, session.get_kind_display())],
             "subject": ref("Patient", session.client_id),
             "episodeOfCare": [ref("EpisodeOfCare", episode.pk)] if episode else None,
             "participant": participants,
             "period": {"start": instant(session.starts_at), "end": instant(end)},
-            "length": {
-                "value": session.duration_minutes,
-                "unit": "min",
-                "system": "http://unitsofmeasure.org",
-                "code": "min",
-            },
+            "length": {"value": session.duration_minutes, **_MINUTES},
         }
     )
 

@@ -494,3 +494,14 @@ def test_memory_stays_flat_as_the_practice_grows(people):
     large = _peak(people, batch_size=20)
     assert ExportJob.objects.order_by("pk").last().counts["Patient"] == 162
     assert large < small * 1.3, (small, large)
+
+
+def test_an_export_sets_the_process_objects_aside_from_the_collector_only_while_it_runs():
+    import gc
+
+    from kithkin.fhir.export import _batch_collections
+
+    before = gc.get_freeze_count()
+    with _batch_collections():
+        assert gc.get_freeze_count() > before
+    assert gc.get_freeze_count() == before

@@ -2,14 +2,17 @@
 its R4B model accepted it, a second equal dict is not validated again, and what goes out is what
 the model would have dumped."""
 
+import json
+
 import pytest
+from fhir.resources.R4B.coding import Coding
 from fhir.resources.R4B.observation import Observation
 from pydantic import ValidationError
 
 from kithkin.fhir import valid as memo
 from kithkin.fhir.release import released_json
 from kithkin.fhir.resources import encounter
-from kithkin.fhir.valid import NotAsDumped, unremembered, valid
+from kithkin.fhir.valid import Element, NotAsDumped, element, unremembered, valid
 
 
 def _score(total: int) -> dict:
@@ -100,3 +103,30 @@ def test_a_dict_that_no_builder_validated_is_validated_before_it_leaves(validati
     assert validations == ["Observation"] and data["valueInteger"] == 4
     with pytest.raises(ValidationError):
         released_json([{"resourceType": "Observation", **_score(4), "valueInteger": "four"}])
+
+
+def test_a_shared_element_is_validated_once_and_stands_in_for_its_dict(validations):
+    coding = element(Coding, {"system": "http://loinc.org", "code": "44261-6"})
+    assert isinstance(coding.model, Coding) and coding == {
+        "system": "http://loinc.org",
+        "code": "44261-6",
+    }
+    data = valid(Observation, {**_score(3), "code": {"coding": [coding]}})
+    assert data["code"]["coding"][0] is coding  # the dict sent is the one the builder wrote
+    assert json.loads(data.text)["code"] == {
+        "coding": [{"system": "http://loinc.org", "code": "44261-6"}]
+    }
+    assert validations == ["Observation"]
+
+
+def test_an_invalid_element_is_refused_when_it_is_made():
+    with pytest.raises(ValidationError):
+        element(Coding, {"system": "not a uri with spaces", "code": ""})
+
+
+def test_every_session_shares_its_constant_elements(carols_record):
+    session = carols_record.session
+    one = encounter.data(session, attendees=list(session.attendees.all()))
+    two = encounter.data(session, attendees=list(session.attendees.all()))
+    assert type(one["class"]) is Element and one["class"] is two["class"]
+    assert one["participant"][0]["type"] is two["participant"][0]["type"]
