@@ -171,6 +171,9 @@ FHIR = {
     "fhir_questionnaire_response_search": BEARER_ONLY,
     "fhir_questionnaire_response": BEARER_ONLY,
     "fhir_related_person": BEARER_ONLY,
+    "fhir_related_person_search": BEARER_ONLY,
+    "fhir_care_plan_search": BEARER_ONLY,
+    "fhir_audit_event": BEARER_ONLY,
     "fhir_episode_of_care": BEARER_ONLY,
     "fhir_goal": BEARER_ONLY,
     "fhir_care_plan": BEARER_ONLY,
@@ -245,7 +248,21 @@ def arguments(world):
         "fhir_path": f"Medication/{world.alice.pk}",
         "job_id": 1,
         "resource_type": "Patient",
+        "event_id": _an_event(world),
     }
+
+
+def _an_event(world) -> int:
+    from kithkin.audit.services import audit_record
+
+    return audit_record(
+        practice_id=world.practice.pk,
+        actor=world.alice,
+        action="client.view",
+        resource_type="Client",
+        resource_id=world.carol.pk,
+        client_id=world.carol.pk,
+    ).pk
 
 
 def carols_measures(world):

@@ -33,7 +33,17 @@ ARGUMENTS = {
     # Bulk $export's status URL and files (a job is its starter's alone: fhir/tests/test_export).
     "job_id": lambda world: 1,
     "resource_type": lambda world: "Patient",
+    # An event of the other practice's audit trail (read by its admin alone).
+    "event_id": lambda world: _an_event_of(world.carol),
 }
+
+
+def _an_event_of(client) -> int:
+    from kithkin.audit.models import AuditEvent
+
+    event = AuditEvent.objects.filter(practice_id=client.practice_id).order_by("pk").first()
+    return event.pk if event else 1
+
 
 # Text of the other practice's record that must never appear in mallory's responses.
 SECRETS = ("Quill", "carol@example.org", "Diane", "Talk about the rent")

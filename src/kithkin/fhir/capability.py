@@ -26,6 +26,8 @@ SEARCH_PARAMS = {
     "Practitioner": frozenset({"name"}),
     "PractitionerRole": frozenset({"practitioner"}),
     "CareTeam": frozenset({"patient"}),
+    "RelatedPerson": frozenset({"patient"}),
+    "CarePlan": frozenset({"patient"}),
     "EpisodeOfCare": frozenset({"patient", "status", "_lastUpdated"}),
     "Goal": frozenset({"patient", "lifecycle-status", "_lastUpdated"}),
     "AuditEvent": frozenset({"patient", "date"}),
@@ -67,8 +69,6 @@ READS = (
     "Questionnaire",
     "AuditEvent",
 )
-# Resources served without a read by id: the audit trail is searched by client alone.
-NO_READ = frozenset({"AuditEvent"})
 # POST of a new resource (create): answers to a shipped instrument from another app.
 CREATES = frozenset({"QuestionnaireResponse"})
 
@@ -85,7 +85,7 @@ def _param(name: str, resource_type: str) -> dict:
 
 
 def _resource(resource_type: str) -> dict:
-    interactions = [] if resource_type in NO_READ else [{"code": "read"}]
+    interactions = [{"code": "read"}]
     found = {"type": resource_type, "versioning": "no-version", "readHistory": False}
     if resource_type in CREATES:
         interactions.append({"code": "create"})

@@ -14,7 +14,7 @@ from django.db.models import OuterRef, Q, Subquery
 from kithkin.accounts.models import User
 from kithkin.audit.models import AuditEvent
 from kithkin.clients.models import Client, Person
-from kithkin.core.disclosure import Audience, guard
+from kithkin.core.disclosure import DISCLOSABLE, Audience, guard
 from kithkin.fhir import codes
 from kithkin.fhir import resources as build
 from kithkin.fhir.release import released_dicts
@@ -276,8 +276,12 @@ def questionnaire(practice, questionnaire_id: str):
 # --- AuditEvent -----------------------------------------------------------------------------
 
 
+def audit_events_in(*, practice_id: int):
+    return AuditEvent.objects.filter(practice_id=practice_id)
+
+
 def audit_events_of(*, practice_id: int, client_id: int):
-    return AuditEvent.objects.filter(practice_id=practice_id, client_id=client_id)
+    return audit_events_in(practice_id=practice_id).filter(client_id=client_id)
 
 
 # --- Encounter ----------------------------------------------------------------------------
@@ -405,33 +409,64 @@ def owner_of(resource_type: str, pk: int, *, practice_id) -> int | None:
     return rows.values_list(path, flat=True).first()
 
 
-def care_plan_of(client, pk: int) -> list:
-    """The CarePlan of one version. Its status and the version it replaces depend on the plan's
-    other versions: the newest signed one and the one before this, found by two subqueries of
-    the version's own query (a read of the other versions was one round trip more)."""
+def versions_placed(rows):
+    """PlanVersion rows with what their CarePlan depends on besides themselves: the plan and its
+    episode, and (by two subqueries of the same query) the plan's newest signed version and the
+    version before each. A read of the other versions was one round trip more."""
     versions = PlanVersion.objects.filter(plan=OuterRef("plan")).order_by("-number")
-    version = (
-        PlanVersion.objects.filter(pk=pk, plan__client=client)
-        .select_related("plan__episode")
-        .annotate(
-            latest_signed_id=Subquery(versions.filter(signed_at__isnull=False).values("pk")[:1]),
-            previous_id=Subquery(versions.filter(number__lt=OuterRef("number")).values("pk")[:1]),
+    return rows.select_related("plan__episode").annotate(
+        latest_signed_id=Subquery(versions.filter(signed_at__isnull=False).values("pk")[:1]),
+        previous_id=Subquery(versions.filter(number__lt=OuterRef("number")).values("pk")[:1]),
+    )
+
+
+def care_plans(versions) -> list:
+    """The CarePlans of ``versions_placed`` rows, with their goals and held check-ins in two
+    queries for the lot."""
+    ids = [v.pk for v in versions]
+    goals = {}
+    for goal in Goal.objects.filter(version_id__in=ids).order_by("version_id", "number"):
+        goals.setdefault(goal.version_id, []).append(goal)
+    check_ins = {}
+    for check_in in CheckIn.objects.filter(version_id__in=ids).order_by("pk"):
+        check_ins.setdefault(check_in.version_id, []).append(check_in)
+    found = []
+    for version in versions:
+        episode = version.plan.episode
+        status = build.care_plan_status(
+            version,
+            latest_signed_id=version.latest_signed_id,
+            episode_closed=episode is not None and not episode.is_open,
         )
-        .first()
-    )
-    if version is None:
-        return []
-    plan = version.plan
-    closed = plan.episode is not None and not plan.episode.is_open
-    status = build.care_plan_status(
-        version, latest_signed_id=version.latest_signed_id, episode_closed=closed
-    )
-    goals = list(Goal.objects.filter(version=version).order_by("number"))
-    check_ins = list(CheckIn.objects.filter(plan=plan, version=version).order_by("pk"))
-    care_plan = build.care_plan.data(
-        version, goals=goals, check_ins=check_ins, status=status, previous_id=version.previous_id
-    )
-    return [care_plan]
+        found.append(
+            build.care_plan.data(
+                version,
+                goals=goals.get(version.pk, []),
+                check_ins=check_ins.get(version.pk, []),
+                status=status,
+                previous_id=version.previous_id,
+            )
+        )
+    return found
+
+
+def care_plans_of(client):
+    return versions_placed(PlanVersion.objects.filter(plan__client=client))
+
+
+def care_plan_of(client, pk: int) -> list:
+    """The CarePlan of one version (``versions_placed``)."""
+    version = care_plans_of(client).filter(pk=pk).first()
+    return care_plans([version]) if version is not None else []
+
+
+def people_named_of(client):
+    """The client's people whom anything leaving the practice may name: the core's allow-list
+    of involvements as a filter, so that a search's pages and total never count the withheld.
+    ``released`` still clears each one."""
+    return Person.objects.filter(
+        client=client, partner__involvement__in=sorted(DISCLOSABLE)
+    ).select_related("partner")
 
 
 def read(client, resource_type: str, pk: int):

@@ -28,11 +28,13 @@ urlpatterns = [
         views.questionnaire_response_read,
         name="fhir_questionnaire_response",
     ),
+    path("RelatedPerson", views.related_person_search, name="fhir_related_person_search"),
     path("RelatedPerson/<int:person_id>", views.related_person_read, name="fhir_related_person"),
     path("EpisodeOfCare", views.episode_of_care_search, name="fhir_episode_of_care_search"),
     path("EpisodeOfCare/<int:episode_id>", views.episode_of_care_read, name="fhir_episode_of_care"),
     path("Goal", views.goal_search, name="fhir_goal_search"),
     path("Goal/<int:goal_id>", views.goal_read, name="fhir_goal"),
+    path("CarePlan", views.care_plan_search, name="fhir_care_plan_search"),
     path("CarePlan/<int:version_id>", views.care_plan_read, name="fhir_care_plan"),
     path("Practitioner", views.practitioner_search, name="fhir_practitioner_search"),
     path("Practitioner/<int:user_id>", views.practitioner_read, name="fhir_practitioner"),
@@ -48,6 +50,7 @@ urlpatterns = [
     # name is the one the URL tests already fill (tests/test_tenancy.py, the matrix).
     path("Questionnaire/<str:code>", views.questionnaire_read, name="fhir_questionnaire"),
     path("AuditEvent", views.audit_event_search, name="fhir_audit_event_search"),
+    path("AuditEvent/<int:event_id>", views.audit_event_read, name="fhir_audit_event"),
     # Bulk Data Access IG v2 (system level). "$" is literal in path().
     path("$export", export_views.export_kickoff, name="fhir_export"),
     path("$export-status/<int:job_id>", export_views.export_status, name="fhir_export_status"),

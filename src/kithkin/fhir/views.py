@@ -374,6 +374,36 @@ def care_team_read(request, client_id: int):
     return fhir_json_response(team)
 
 
+@fhir_read("RelatedPerson")
+def related_person_search(request):
+    """The client's people whom what leaves may name; an ``unaware`` partner, or a person who
+    is no therapy partner, is in no page and no total."""
+    params = _allowed(request, "RelatedPerson")
+    client = _client(request, search.patient_id(params))
+    rows = search.people_named_of(client)
+
+    def build_page(page):
+        rings = search.rings_of(client)
+        found = [build.related_person.data(p, ring=rings.get(p.pk)) for p in page]
+        return search.released(client, found)
+
+    return _search(request, rows, build_page, total_rows=rows)
+
+
+@fhir_read("CarePlan")
+def care_plan_search(request):
+    """Every version of the client's plan, each a CarePlan (a replaced one ``revoked``)."""
+    params = _allowed(request, "CarePlan")
+    client = _client(request, search.patient_id(params))
+    rows = search.care_plans_of(client)
+    return _search(
+        request,
+        rows,
+        lambda page: search.released(client, search.care_plans(page)),
+        total_rows=rows,
+    )
+
+
 @fhir_read("CareTeam")
 def care_team_search(request):
     """One care team per client: the search answers the patient's, or nothing."""
@@ -429,6 +459,26 @@ def audit_event_search(request):
     return _search(
         request, rows, lambda page: [build.audit_event.data(e) for e in page], total_rows=rows
     )
+
+
+@fhir_read("AuditEvent")
+def audit_event_read(request, event_id: int):
+    """One event of the trail, for the practice admin alone, as the search is."""
+    actor = in_practice(request, Action.MANAGE_PRACTICE, audited=False)  # refusals are audited
+    event = search.audit_events_in(practice_id=actor.practice_id).filter(pk=event_id).first()
+    if event is None:
+        raise Http404
+    audit_access(
+        request,
+        actor,
+        "audit.view",
+        "AuditEvent",
+        event.pk,
+        event.client_id,
+        True,
+        "practice admin reads an event of the audit trail",
+    )
+    return fhir_json_response(build.audit_event.data(event))
 
 
 # --- Reads by id ----------------------------------------------------------------------------

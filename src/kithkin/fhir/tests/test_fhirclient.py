@@ -81,6 +81,12 @@ def _read_everything(server, found):
     read.related_patients = {
         name: person.patient.resolved(Patient) for name, person in read.related.items()
     }
+    # Searched by patient, as a system that knows only her id would find them.
+    by_patient = {"patient": str(found.alexis.pk)}
+    read.searched_people = list(
+        RelatedPerson.where(struct=by_patient).perform_resources_iter(server)
+    )
+    read.searched_plans = list(CarePlan.where(struct=by_patient).perform_resources_iter(server))
     read.episode = EpisodeOfCare.read(str(found.episode.pk), server)
     read.episode_patient = read.episode.patient.resolved(Patient)
     # $everything is read raw: its entries are judged with the R4B models below.
@@ -183,6 +189,15 @@ def test_it_reads_her_aware_partners_and_follows_them_back_to_her(over_http):
     assert involvement == ["joint_sessions"]
 
 
+def test_it_finds_the_same_partners_and_her_plan_by_searching_on_her(over_http):
+    found, read = over_http.found, over_http.read
+    assert sorted(p.name[0].text for p in read.searched_people) == sorted(read.related)
+    assert all(p.patient.reference == f"Patient/{found.alexis.pk}" for p in read.searched_people)
+    plans = {plan.id: plan for plan in read.searched_plans}
+    assert str(found.version.pk) in plans
+    assert plans[str(found.version.pk)].as_json() == read.care_plan.as_json()
+
+
 def test_her_unaware_partner_answers_404_as_if_she_did_not_exist(over_http):
     found, missing = over_http.found, over_http.read.missing
     assert _involvement(found.people["Diane"]) == "unaware"
@@ -220,6 +235,7 @@ def test_it_reads_her_open_episode_and_follows_it_back_to_her(over_http):
 def test_nothing_fhirclient_read_names_her_unaware_partner(over_http):
     read = over_http.read
     parsed = [read.patient, read.care_plan, *read.goals, *read.related.values(), read.episode]
+    parsed += [*read.searched_people, *read.searched_plans]
     for resource in parsed:
         assert "Diane" not in _text(resource), resource.resource_type
 

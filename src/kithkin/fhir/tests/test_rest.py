@@ -251,6 +251,7 @@ def _reads(world) -> dict[str, int]:
         "PractitionerRole": world.alice.pk,
         "CareTeam": world.carol.pk,
         "Questionnaire": "phq9-1.0",
+        "AuditEvent": AuditEvent.objects.filter(client_id=world.carol.pk).order_by("pk")[0].pk,
     }
 
 
@@ -380,7 +381,8 @@ def test_every_interaction_the_statement_lists_is_served(record, fhir, client, t
             assert fhir(path, "alice").status_code == 200
     assert ("Patient", "search-type") in listed and ("CarePlan", "read") in listed
     assert ("QuestionnaireResponse", "create") in listed
-    assert ("AuditEvent", "search-type") in listed and ("AuditEvent", "read") not in listed
+    assert ("AuditEvent", "search-type") in listed and ("AuditEvent", "read") in listed
+    assert ("RelatedPerson", "search-type") in listed and ("CarePlan", "search-type") in listed
     with_last_updated = {
         r.type for r in rest.resource if any(p.name == "_lastUpdated" for p in r.searchParam or [])
     }

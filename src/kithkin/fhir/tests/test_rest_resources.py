@@ -6,6 +6,7 @@ administers the practice, carol and dave are clients, mallory works in another p
 """
 
 import datetime
+import json
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,7 +16,8 @@ from fhir.resources.R4B.careteam import CareTeam
 from fhir.resources.R4B.questionnaire import Questionnaire
 
 from kithkin.audit.models import AuditEvent
-from kithkin.clients.models import Client
+from kithkin.audit.services import audit_record
+from kithkin.clients.models import Client, Person
 from kithkin.fhir.tests.conftest import UTC, z
 from kithkin.fhir.tests.test_rest import (
     _queries,
@@ -27,6 +29,7 @@ from kithkin.measures import services as measures
 from kithkin.measures.library import instrument_load
 from kithkin.measures.models import Response
 from kithkin.measures.tests.conftest import GAD7_MODERATE, key
+from kithkin.partners.models import TherapyPartner
 from kithkin.plans import services as plans
 from kithkin.plans.models import Goal
 from kithkin.relationships import services as episodes
@@ -538,3 +541,102 @@ def test_a_goal_search_redacts_the_unaware_roommate_as_a_read_does(record, fhir)
     text = fhir("Goal", "alice", patient=record.carol.pk).content.decode()
     assert "Diane" not in text
     assert text.count("Goal/") >= 1
+
+
+def test_the_admin_reads_one_event_by_its_id_and_that_is_audited(record, fhir):
+    event = AuditEvent.objects.filter(client_id=record.carol.pk).order_by("pk").first()
+    response = fhir(f"AuditEvent/{event.pk}", "adam")
+    assert response.status_code == 200
+    found = json.loads(response.content)
+    assert (found["resourceType"], found["id"]) == ("AuditEvent", str(event.pk))
+    assert found["type"]["code"] == event.action and "hash" not in response.content.decode()
+    reading = AuditEvent.objects.filter(actor=record.adam, action="audit.view").get()
+    assert (reading.resource_id, reading.client_id) == (str(event.pk), record.carol.pk)
+
+
+@pytest.mark.parametrize("who", ["alice", "sam", "bob", "mallory", "carol"])
+def test_no_one_else_reads_an_event_by_its_id(record, fhir, who):
+    event = AuditEvent.objects.filter(client_id=record.carol.pk).order_by("pk").first()
+    outcome(fhir(f"AuditEvent/{event.pk}", who), 403, "forbidden")
+    assert not AuditEvent.objects.filter(action="audit.view").exists()
+
+
+def test_an_event_of_another_practice_or_none_at_all_is_not_found(record, fhir):
+    elsewhere = audit_record(
+        practice_id=record.mallory.practice_id,
+        actor=record.mallory,
+        action="client.view",
+        resource_type="Client",
+        resource_id="1",
+        allowed=True,
+    )
+    outcome(fhir(f"AuditEvent/{elsewhere.pk}", "adam"), 404, "not-found")
+    outcome(fhir("AuditEvent/999999", "adam"), 404, "not-found")
+    assert not AuditEvent.objects.filter(action="audit.view").exists()
+
+
+# --- RelatedPerson and CarePlan searches -----------------------------------------------------
+
+
+def test_a_related_person_search_names_only_whom_the_guard_may_name(record, fhir):
+    found = bundle(fhir("RelatedPerson", "alice", patient=record.carol.pk))
+    assert ids(found) == [str(record.maria.pk)]
+    assert found.total == 1  # Diane, unaware, is in no page and no total
+    text = "".join(e.resource.model_dump_json() for e in found.entry)
+    assert "Diane" not in text and "roommate" not in text.lower()
+
+
+def test_a_related_person_search_pages_by_keyset(record, fhir):
+    more = [
+        Person.objects.create(practice=record.practice, client=record.carol, name=f"Friend {n}")
+        for n in range(3)
+    ]
+    for person in more:
+        TherapyPartner.objects.create(
+            practice=record.practice, person=person, involvement="informed"
+        )
+    first = bundle(fhir("RelatedPerson", "alice", patient=record.carol.pk, _count="2"))
+    assert first.total == 4 and len(first.entry) == 2
+    [following] = [link.url for link in first.link if link.relation == "next"]
+    second = bundle(fhir("RelatedPerson?" + urlsplit(following).query, "alice"))
+    assert len(second.entry) == 2 and not set(ids(first)) & set(ids(second))
+
+
+def test_a_care_plan_search_gives_every_version_as_its_read_does(record, fhir):
+    if not record.version.is_signed:
+        plans.version_sign(version=record.version, by=record.alice)
+    revised = plans.plan_revise(plan=record.version.plan, by=record.alice)
+    found = bundle(fhir("CarePlan", "alice", patient=record.carol.pk))
+    assert sorted(ids(found)) == sorted([str(record.version.pk), str(revised.pk)])
+    for entry in found.entry:
+        read = json.loads(fhir(f"CarePlan/{entry.resource.id}", "alice").content)
+        assert entry.resource.model_dump(mode="json") == read
+    statuses = {e.resource.id: e.resource.status for e in found.entry}
+    assert statuses == {str(record.version.pk): "active", str(revised.pk): "draft"}
+    [replacing] = [e.resource for e in found.entry if e.resource.id == str(revised.pk)]
+    assert replacing.replaces[0].reference == f"CarePlan/{record.version.pk}"
+
+
+@pytest.mark.parametrize("resource_type", ["RelatedPerson", "CarePlan"])
+def test_a_patient_search_is_refused_to_whoever_may_not_see_the_client(record, fhir, resource_type):
+    outcome(fhir(resource_type, "alice"), 400, "not-supported")
+    for who in ("bob", "mallory"):
+        response = fhir(resource_type, who, patient=record.carol.pk)
+        assert response.status_code in (403, 404)
+        assert "Maria" not in response.content.decode()
+
+
+@pytest.mark.parametrize("resource_type", ["RelatedPerson", "CarePlan"])
+def test_a_patient_search_costs_the_same_queries_however_much_there_is(record, fhir, resource_type):
+    path = f"{resource_type}?patient={record.carol.pk}"
+    fhir(path, "alice")
+    few = _queries(lambda: fhir(path, "alice"))
+    for n in range(5):
+        person = Person.objects.create(
+            practice=record.practice, client=record.carol, name=f"Cousin {n}"
+        )
+        TherapyPartner.objects.create(
+            practice=record.practice, person=person, involvement="indirect"
+        )
+    plans.plan_revise(plan=record.version.plan, by=record.alice)
+    assert _queries(lambda: fhir(path, "alice")) == few
