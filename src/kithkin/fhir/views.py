@@ -432,6 +432,11 @@ def questionnaire_read(request, code: str):
 # --- AuditEvent -----------------------------------------------------------------------------
 
 
+def _audit_read(request, actor, event_id, client_id, reason: str) -> None:
+    # Reading the audit trail is itself an event on it, written before the trail is read.
+    audit_access(request, actor, "audit.view", "AuditEvent", event_id, client_id, True, reason)
+
+
 @fhir_read("AuditEvent")
 def audit_event_search(request):
     """A client's audit trail, for the practice admin alone (the audit log page's reader); a
@@ -441,16 +446,7 @@ def audit_event_search(request):
     client_id = search.patient_id(params)
     if not Client.objects.filter(pk=client_id, practice_id=actor.practice_id).exists():
         raise Http404
-    audit_access(
-        request,
-        actor,
-        "audit.view",
-        "AuditEvent",
-        None,
-        client_id,
-        True,
-        "practice admin reads the client's audit trail",
-    )
+    _audit_read(request, actor, None, client_id, "practice admin reads the client's audit trail")
     rows = search.audit_events_of(practice_id=actor.practice_id, client_id=client_id)
     if "date" in params:
         rows = rows.filter(
@@ -468,15 +464,8 @@ def audit_event_read(request, event_id: int):
     event = search.audit_events_in(practice_id=actor.practice_id).filter(pk=event_id).first()
     if event is None:
         raise Http404
-    audit_access(
-        request,
-        actor,
-        "audit.view",
-        "AuditEvent",
-        event.pk,
-        event.client_id,
-        True,
-        "practice admin reads an event of the audit trail",
+    _audit_read(
+        request, actor, event.pk, event.client_id, "practice admin reads an event of the trail"
     )
     return fhir_json_response(build.audit_event.data(event))
 
