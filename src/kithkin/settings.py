@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "kithkin.plans",
     "kithkin.notes",
     "kithkin.measures",
+    "kithkin.consent",
     "kithkin.audit",
     "kithkin.crypto",
     "kithkin.web",

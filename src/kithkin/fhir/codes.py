@@ -25,6 +25,7 @@ CS_SESSION_KIND = f"{BASE}/CodeSystem/session-kind"
 CS_EPISODE_PHASE = f"{BASE}/CodeSystem/episode-phase"
 CS_INSTRUMENT_TOTAL = f"{BASE}/CodeSystem/instrument-total"
 CS_AUDIT_ACTION = f"{BASE}/CodeSystem/audit-action"
+CS_RELEASE_CATEGORY = f"{BASE}/CodeSystem/release-category"
 QUESTIONNAIRE = f"{BASE}/Questionnaire"
 
 
@@ -45,6 +46,11 @@ OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-catego
 DATA_ABSENT = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
 GOAL_ACHIEVEMENT = "http://terminology.hl7.org/CodeSystem/goal-achievement"
 ORDINAL_VALUE = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
+CONSENT_SCOPE = "http://terminology.hl7.org/CodeSystem/consentscope"
+CONSENT_POLICY = "http://terminology.hl7.org/CodeSystem/consentpolicycodes"
+CONSENT_ACTION = "http://terminology.hl7.org/CodeSystem/consentaction"
+# LOINC 64292-6, "Release of information consent" (REFERENCE.md's mapping).
+RELEASE_OF_INFORMATION = "64292-6"
 
 # Confidentiality V ("very restricted"): the label on a resource that must not leave the practice.
 VERY_RESTRICTED = "V"
@@ -146,10 +152,11 @@ def audit_action(action: str) -> str:
     verb = action.rsplit(".", 1)[-1]
     if verb in {"view", "read", "open", "export"}:
         return "R"
-    if verb in {"create", "add", "submit", "start", "raise", "new"}:
+    if verb in {"create", "add", "submit", "start", "raise", "new", "draft"}:
         return "C"
     if verb in {"delete", "remove"}:
         return "D"
-    if verb in {"update", "edit", "save", "sign", "acknowledge", "transition", "set", "revise"}:
+    changed = {"update", "edit", "save", "sign", "acknowledge", "transition", "set", "revise"}
+    if verb in changed | {"revoke", "expire"}:
         return "U"
     return "E"

@@ -107,6 +107,9 @@ def test_an_employer_is_coded_from_v2_contact_roles_and_an_unknown_role_not_at_a
         ("client.view", "R"),
         ("measures.response.submit", "C"),
         ("plan.sign", "U"),
+        ("consent.authorization.draft", "C"),
+        ("consent.authorization.revoke", "U"),
+        ("consent.authorization.expire", "U"),
         ("user.login", "E"),
     ],
 )

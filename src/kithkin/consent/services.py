@@ -1,0 +1,201 @@
+"""Writes about authorizations: drafting one, the client's signature, revocation, and the event
+it expires on. Each service is atomic and writes its audit event in the same transaction."""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from kithkin.audit.services import audit_record
+from kithkin.consent.models import Authorization
+from kithkin.consent.text import render, sha256
+from kithkin.core.consent import Category, Statement
+
+
+class ConsentError(ValueError):
+    """A request the authorization cannot take, with a message fit for the client or staff."""
+
+
+def _audit(by, action: str, authorization: Authorization, ip: str | None, reason: str = ""):
+    audit_record(
+        practice_id=authorization.practice_id,
+        actor=by,
+        action=action,
+        resource_type="Authorization",
+        resource_id=authorization.pk,
+        client_id=authorization.client_id,
+        reason=reason,
+        ip=ip,
+    )
+
+
+def _categories(categories) -> list[str]:
+    try:
+        found = sorted({Category(c) for c in categories})
+    except ValueError as unknown:
+        raise ConsentError(f"Unknown category of information: {unknown}.") from None
+    if not found:
+        raise ConsentError("Say what information the authorization covers.")
+    if Category.PSYCHOTHERAPY_NOTES in found and len(found) > 1:
+        raise ConsentError(
+            "Psychotherapy notes need an authorization of their own: draft one for them alone."
+        )
+    return [str(c) for c in found]
+
+
+@transaction.atomic
+def authorization_draft(
+    *,
+    client,
+    by,
+    categories,
+    recipient_name: str,
+    purposes,
+    recipient_organisation: str = "",
+    recipient_contact: str = "",
+    expires_on: datetime.date | None = None,
+    expiry_event: str = "",
+    information_from: datetime.date | None = None,
+    information_to: datetime.date | None = None,
+    discloser: str = "",
+    ip: str | None = None,
+) -> Authorization:
+    """An unsigned authorization with its exact text. The client reads that text and signs it
+    (``authorization_sign``); nothing is released under a draft."""
+    kinds = _categories(categories)
+    recipient_name = recipient_name.strip()
+    if not recipient_name:
+        raise ConsentError("Name who will receive the information.")
+    purposes = [p.strip() for p in purposes if p.strip()]
+    if not purposes:
+        raise ConsentError("State the purpose of the release.")
+    expiry_event = expiry_event.strip()
+    if expires_on is None and not expiry_event:
+        raise ConsentError("Give an expiry date or an event on which the authorization ends.")
+    if expires_on is not None and expires_on < timezone.localdate():
+        raise ConsentError("The expiry date is in the past.")
+    if information_from and information_to and information_from > information_to:
+        raise ConsentError("The dates of the information are the wrong way round.")
+    discloser = discloser.strip() or client.practice.name
+    recipient = ", ".join(p for p in (recipient_name, recipient_organisation.strip()) if p)
+    text = render(
+        # The legal name on a legal document, whatever name the client goes by.
+        client_name=f"{client.given_name} {client.family_name}",
+        discloser=discloser,
+        categories=kinds,
+        recipient=recipient,
+        recipient_contact=recipient_contact.strip(),
+        purposes=purposes,
+        expires_on=expires_on,
+        expiry_event=expiry_event,
+        information_from=information_from,
+        information_to=information_to,
+    )
+    authorization = Authorization.objects.create(
+        practice_id=client.practice_id,
+        client=client,
+        categories=kinds,
+        discloser=discloser,
+        recipient_name=recipient_name,
+        recipient_organisation=recipient_organisation.strip(),
+        recipient_contact=recipient_contact.strip(),
+        purposes=purposes,
+        expires_on=expires_on,
+        expiry_event=expiry_event,
+        information_from=information_from,
+        information_to=information_to,
+        text=text,
+        text_sha256=sha256(text),
+        statements=[str(s) for s in Statement],
+        created_by=by,
+    )
+    _audit(by, "consent.authorization.draft", authorization, ip)
+    return authorization
+
+
+@transaction.atomic
+def authorization_sign(
+    *,
+    authorization: Authorization,
+    by,
+    typed_name: str,
+    shown_sha256: str,
+    via: str,
+    representative_authority: str = "",
+    ip: str | None = None,
+) -> Authorization:
+    """The signature: the typed name, the time, and the SHA-256 of the text the signer was
+    shown, which must be the text kept. ``representative_authority`` says why someone other
+    than the client may sign for them (a guardian's order, a power of attorney)."""
+    row = Authorization.objects.select_for_update().get(pk=authorization.pk)
+    if row.signed_at is not None:
+        raise ConsentError("This authorization is signed already.")
+    if row.revoked_at is not None:
+        raise ConsentError("This authorization was revoked; draft a new one.")
+    if via not in Authorization.Via.values:
+        raise ConsentError("Say where it was signed: in the portal or in the office.")
+    typed_name = " ".join(typed_name.split())
+    if not typed_name:
+        raise ConsentError("Type your full name to sign.")
+    if shown_sha256 != row.text_sha256 or sha256(row.text) != row.text_sha256:
+        raise ConsentError("The text has changed since it was shown. Read it again before signing.")
+    row.signed_name = typed_name
+    row.signed_at = timezone.now()
+    row.signed_sha256 = shown_sha256
+    row.signed_via = via
+    row.signed_by = by
+    row.representative_authority = representative_authority.strip()
+    row.signed_by_representative = bool(row.representative_authority)
+    row.save(
+        update_fields=[
+            "signed_name",
+            "signed_at",
+            "signed_sha256",
+            "signed_via",
+            "signed_by",
+            "representative_authority",
+            "signed_by_representative",
+        ]
+    )
+    _audit(by, "consent.authorization.sign", row, ip, reason=f"signed {via}")
+    return row
+
+
+@transaction.atomic
+def authorization_revoke(
+    *, authorization: Authorization, by, via: str, note: str = "", ip: str | None = None
+) -> Authorization:
+    """Revocation, at once, for every later release. In the portal the client revokes it
+    themself; in the office staff record the client's written request (``note`` says what was
+    received, and when)."""
+    row = Authorization.objects.select_for_update().get(pk=authorization.pk)
+    if row.revoked_at is not None:
+        raise ConsentError("This authorization is revoked already.")
+    if via not in Authorization.Via.values:
+        raise ConsentError("Say how it was revoked: in the portal or by a written request.")
+    note = note.strip()
+    if via == Authorization.Via.OFFICE and not note:
+        raise ConsentError("Describe the client's written request to revoke (164.508(b)(5)).")
+    row.revoked_at = timezone.now()
+    row.revoked_by = by
+    row.revocation_note = note
+    row.save(update_fields=["revoked_at", "revoked_by", "revocation_note"])
+    _audit(by, "consent.authorization.revoke", row, ip, reason=f"revoked {via}")
+    return row
+
+
+@transaction.atomic
+def authorization_event_happened(
+    *, authorization: Authorization, by, at: datetime.datetime | None = None, ip=None
+) -> Authorization:
+    """Records that the event the authorization expires on has happened (from then on it
+    allows nothing)."""
+    row = Authorization.objects.select_for_update().get(pk=authorization.pk)
+    if not row.expiry_event:
+        raise ConsentError("This authorization expires on a date, not on an event.")
+    if row.expiry_event_at is not None:
+        raise ConsentError("The event was recorded already.")
+    row.expiry_event_at = at or timezone.now()
+    row.save(update_fields=["expiry_event_at"])
+    _audit(by, "consent.authorization.expire", row, ip, reason=row.expiry_event)
+    return row
