@@ -13,6 +13,7 @@ from kithkin.fhir.resources.care import (
     episode_of_care,
     goal,
 )
+from kithkin.fhir.resources.consent import consent, consent_status
 from kithkin.fhir.resources.measures import (
     observation,
     observation_code,
@@ -35,6 +36,8 @@ __all__ = [
     "care_plan",
     "care_plan_status",
     "care_team",
+    "consent",
+    "consent_status",
     "encounter",
     "episode_of_care",
     "goal",
