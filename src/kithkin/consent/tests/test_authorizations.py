@@ -15,43 +15,12 @@ from kithkin.consent.models import Authorization
 from kithkin.consent.selectors import as_core, release_decision
 from kithkin.consent.services import (
     ConsentError,
-    authorization_draft,
     authorization_event_happened,
     authorization_revoke,
-    authorization_sign,
 )
+from kithkin.consent.tests.conftest import OKAFOR, draft, sign, signed
 from kithkin.consent.text import STATEMENTS, sha256
 from kithkin.core.consent import Category, Party, ReleaseRequest, defects
-
-OKAFOR = {
-    "recipient_name": "Dr Ngozi Okafor",
-    "recipient_organisation": "Riverside Counselling",
-    "recipient_contact": "referrals@riverside.example",
-}
-
-
-def draft(world, **changes):
-    fields = {
-        "client": world.carol,
-        "by": world.alice,
-        "categories": ["plan", "measures"],
-        "purposes": ["Continuity of care"],
-        "expires_on": timezone.localdate() + datetime.timedelta(days=90),
-        **OKAFOR,
-        **changes,
-    }
-    return authorization_draft(**fields)
-
-
-def signed(world, **changes):
-    authorization = draft(world, **changes)
-    return authorization_sign(
-        authorization=authorization,
-        by=world.carol_login,
-        typed_name="Carol Quill",
-        shown_sha256=authorization.text_sha256,
-        via="portal",
-    )
 
 
 def release(**changes):
@@ -106,13 +75,7 @@ def test_the_client_signs_the_exact_text_and_the_release_may_go(world):
 def test_a_signature_on_changed_text_is_refused_and_nothing_is_signed(world):
     authorization = draft(world)
     with pytest.raises(ConsentError, match="changed since it was shown"):
-        authorization_sign(
-            authorization=authorization,
-            by=world.carol_login,
-            typed_name="Carol Quill",
-            shown_sha256=sha256(authorization.text + " and my notes"),
-            via="portal",
-        )
+        sign(world, authorization, shown_sha256=sha256(authorization.text + " and my notes"))
     authorization.refresh_from_db()
     assert authorization.signed_at is None
     assert not AuditEvent.objects.filter(action="consent.authorization.sign").exists()
@@ -188,11 +151,11 @@ def test_psychotherapy_notes_need_an_authorization_of_their_own(world):
 
 def test_a_representative_signs_with_their_authority(world):
     authorization = draft(world)
-    authorization_sign(
-        authorization=authorization,
+    sign(
+        world,
+        authorization,
         by=world.alice,
         typed_name="Maria Quill",
-        shown_sha256=authorization.text_sha256,
         via="office",
         representative_authority="Guardian under a court order of 2025-02-01",
     )
@@ -235,16 +198,8 @@ def test_a_draft_missing_an_element_is_refused_and_nothing_is_written(world, cha
 )
 def test_a_signature_without_a_name_or_a_place_is_refused(world, changes, message):
     authorization = draft(world)
-    fields = {
-        "authorization": authorization,
-        "by": world.carol_login,
-        "typed_name": "Carol Quill",
-        "shown_sha256": authorization.text_sha256,
-        "via": "portal",
-        **changes,
-    }
     with pytest.raises(ConsentError, match=message):
-        authorization_sign(**fields)
+        sign(world, authorization, **changes)
     authorization.refresh_from_db()
     assert authorization.signed_at is None
 
@@ -252,23 +207,11 @@ def test_a_signature_without_a_name_or_a_place_is_refused(world, changes, messag
 def test_a_signed_or_revoked_authorization_is_not_signed_again(world):
     authorization = signed(world)
     with pytest.raises(ConsentError, match="signed already"):
-        authorization_sign(
-            authorization=authorization,
-            by=world.carol_login,
-            typed_name="Carol Quill",
-            shown_sha256=authorization.text_sha256,
-            via="portal",
-        )
+        sign(world, authorization)
     other = draft(world)
     authorization_revoke(authorization=other, by=world.carol_login, via="portal")
     with pytest.raises(ConsentError, match="revoked"):
-        authorization_sign(
-            authorization=other,
-            by=world.carol_login,
-            typed_name="Carol Quill",
-            shown_sha256=other.text_sha256,
-            via="portal",
-        )
+        sign(world, other)
 
 
 def test_the_decision_reads_every_authorization_in_one_query(world, django_assert_num_queries):

@@ -6,38 +6,19 @@ import datetime
 from django.utils import timezone
 from fhir.resources.R4B.consent import Consent
 
-from kithkin.consent.services import authorization_draft, authorization_revoke, authorization_sign
+from kithkin.consent.services import authorization_revoke
+from kithkin.consent.tests.conftest import draft, sign
 from kithkin.fhir.resources import consent
 from kithkin.fhir.tests.conftest import roundtrip
 
 
-def _draft(world, **changes):
-    fields = {
-        "client": world.carol,
-        "by": world.alice,
-        "categories": ["plan", "measures"],
-        "recipient_name": "Dr Ngozi Okafor",
-        "recipient_organisation": "Riverside Counselling",
-        "purposes": ["Continuity of care"],
-        "expires_on": timezone.localdate() + datetime.timedelta(days=30),
-        "information_from": datetime.date(2026, 1, 1),
-        **changes,
-    }
-    return authorization_draft(**fields)
-
-
-def _sign(world, authorization):
-    return authorization_sign(
-        authorization=authorization,
-        by=world.carol_login,
-        typed_name="Carol Quill",
-        shown_sha256=authorization.text_sha256,
-        via="portal",
-    )
+def _draft(world):
+    in_30_days = timezone.localdate() + datetime.timedelta(days=30)
+    return draft(world, information_from=datetime.date(2026, 1, 1), expires_on=in_30_days)
 
 
 def test_a_signed_authorization_is_an_active_hipaa_consent_with_its_provision(world):
-    authorization = _sign(world, _draft(world))
+    authorization = sign(world, _draft(world))
     resource = consent(authorization, now=timezone.now())
     assert isinstance(resource, Consent)
     data = roundtrip(resource)
@@ -65,7 +46,7 @@ def test_a_signed_authorization_is_an_active_hipaa_consent_with_its_provision(wo
 def test_a_draft_is_proposed_and_a_revoked_or_expired_one_inactive(world):
     draft = _draft(world)
     assert consent.data(draft, now=timezone.now())["status"] == "proposed"
-    signed = _sign(world, draft)
+    signed = sign(world, draft)
     assert consent.data(signed, now=timezone.now())["status"] == "active"
     later = timezone.now() + datetime.timedelta(days=31)
     assert consent.data(signed, now=later)["status"] == "inactive"  # past its date
