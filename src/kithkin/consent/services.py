@@ -76,26 +76,11 @@ def authorization_draft(
         raise ConsentError("The expiry date is in the past.")
     if information_from and information_to and information_from > information_to:
         raise ConsentError("The dates of the information are the wrong way round.")
-    discloser = discloser.strip() or client.practice.name
-    recipient = ", ".join(p for p in (recipient_name, recipient_organisation.strip()) if p)
-    text = render(
-        # The legal name on a legal document, whatever name the client goes by.
-        client_name=f"{client.given_name} {client.family_name}",
-        discloser=discloser,
-        categories=kinds,
-        recipient=recipient,
-        recipient_contact=recipient_contact.strip(),
-        purposes=purposes,
-        expires_on=expires_on,
-        expiry_event=expiry_event,
-        information_from=information_from,
-        information_to=information_to,
-    )
-    authorization = Authorization.objects.create(
+    authorization = Authorization(
         practice_id=client.practice_id,
         client=client,
         categories=kinds,
-        discloser=discloser,
+        discloser=discloser.strip() or client.practice.name,
         recipient_name=recipient_name,
         recipient_organisation=recipient_organisation.strip(),
         recipient_contact=recipient_contact.strip(),
@@ -104,11 +89,15 @@ def authorization_draft(
         expiry_event=expiry_event,
         information_from=information_from,
         information_to=information_to,
-        text=text,
-        text_sha256=sha256(text),
         statements=[str(s) for s in Statement],
         created_by=by,
     )
+    # The legal name on a legal document, whatever name the client goes by.
+    authorization.text = render(
+        authorization, client_name=f"{client.given_name} {client.family_name}"
+    )
+    authorization.text_sha256 = sha256(authorization.text)
+    authorization.save()
     _audit(by, "consent.authorization.draft", authorization, ip)
     return authorization
 

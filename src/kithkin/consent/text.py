@@ -35,39 +35,30 @@ STATEMENTS = {
 }
 
 
-def render(
-    *,
-    client_name: str,
-    discloser: str,
-    categories,
-    recipient: str,
-    recipient_contact: str,
-    purposes,
-    expires_on,
-    expiry_event: str,
-    information_from,
-    information_to,
-) -> str:
-    kinds = "; ".join(CATEGORY_LABELS[Category(c)] for c in sorted(categories))
-    if information_from and information_to:
-        span = f", from {information_from.isoformat()} to {information_to.isoformat()}"
-    elif information_from:
-        span = f", from {information_from.isoformat()} on"
-    elif information_to:
-        span = f", up to {information_to.isoformat()}"
+def render(authorization, *, client_name: str) -> str:
+    """The text of ``authorization`` (a row, saved or not) for the client named."""
+    a = authorization
+    kinds = "; ".join(CATEGORY_LABELS[Category(c)] for c in sorted(a.categories))
+    if a.information_from and a.information_to:
+        span = f", from {a.information_from.isoformat()} to {a.information_to.isoformat()}"
+    elif a.information_from:
+        span = f", from {a.information_from.isoformat()} on"
+    elif a.information_to:
+        span = f", up to {a.information_to.isoformat()}"
     else:
         span = ""
-    sent = f" ({recipient_contact})" if recipient_contact else ""
-    if expires_on:
-        ends = f"This authorization expires on {expires_on.isoformat()}."
+    recipient = ", ".join(p for p in (a.recipient_name, a.recipient_organisation) if p)
+    sent = f" ({a.recipient_contact})" if a.recipient_contact else ""
+    if a.expires_on:
+        ends = f"This authorization expires on {a.expires_on.isoformat()}."
     else:
-        ends = f"This authorization expires when this happens: {expiry_event}."
+        ends = f"This authorization expires when this happens: {a.expiry_event}."
     lines = [
         "Authorization to release information",
         "",
-        f"I, {client_name}, authorize {discloser} to release {kinds}{span}",
+        f"I, {client_name}, authorize {a.discloser} to release {kinds}{span}",
         f"to {recipient}{sent},",
-        f"for this purpose: {'; '.join(purposes)}.",
+        f"for this purpose: {'; '.join(a.purposes)}.",
         ends,
         "",
         *(STATEMENTS[s] for s in Statement),

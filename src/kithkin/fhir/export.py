@@ -35,6 +35,7 @@ from kithkin.fhir.selectors import (
     answers_by_response,
     plan_resources,
     response_resources,
+    versions_placed,
 )
 from kithkin.fhir.valid import unremembered
 from kithkin.measures.instruments import instruments_on_record
@@ -452,7 +453,10 @@ def _batch_resources(batch, *, wanted: set[str], on_record: dict):
             Plan.objects.filter(client_id__in=ids)
             .select_related("episode")
             .prefetch_related(
-                Prefetch("versions", queryset=PlanVersion.objects.prefetch_related("goals")),
+                Prefetch(
+                    "versions",
+                    queryset=versions_placed(PlanVersion.objects.prefetch_related("goals")),
+                ),
                 "check_ins",
             )
             .order_by("pk"),

@@ -18,7 +18,7 @@ def fhir_json_response(data: dict, *, status: int = 200) -> HttpResponse:
     """A resource already in JSON form (``release.released_dicts``, a Bundle made of them),
     written as ``fhir_response`` would write its model. Nothing is validated here: the caller
     answers only with dicts its models accepted (``kithkin.fhir.valid``)."""
-    return HttpResponse(to_json(data), status=status, content_type=CONTENT_TYPE)
+    return fhir_text_response(to_json(data), status=status)
 
 
 def fhir_text_response(text: str, *, status: int = 200) -> HttpResponse:

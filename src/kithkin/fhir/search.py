@@ -9,7 +9,7 @@ beside it, so an ``unaware`` partner and every reference to them stay home.
 import datetime
 from urllib.parse import urlencode
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Q
 
 from kithkin.accounts.models import User
 from kithkin.audit.models import AuditEvent
@@ -19,7 +19,7 @@ from kithkin.fhir import codes
 from kithkin.fhir import resources as build
 from kithkin.fhir.release import released_dicts
 from kithkin.fhir.resources.people import partner_view
-from kithkin.fhir.selectors import _episode_of, rings_of
+from kithkin.fhir.selectors import _episode_of, care_plan_of_version, rings_of, versions_placed
 from kithkin.fhir.valid import bundle_of
 from kithkin.measures.instruments import instruments_on_record
 from kithkin.measures.models import Response
@@ -409,17 +409,6 @@ def owner_of(resource_type: str, pk: int, *, practice_id) -> int | None:
     return rows.values_list(path, flat=True).first()
 
 
-def versions_placed(rows):
-    """PlanVersion rows with what their CarePlan depends on besides themselves: the plan and its
-    episode, and (by two subqueries of the same query) the plan's newest signed version and the
-    version before each. A read of the other versions was one round trip more."""
-    versions = PlanVersion.objects.filter(plan=OuterRef("plan")).order_by("-number")
-    return rows.select_related("plan__episode").annotate(
-        latest_signed_id=Subquery(versions.filter(signed_at__isnull=False).values("pk")[:1]),
-        previous_id=Subquery(versions.filter(number__lt=OuterRef("number")).values("pk")[:1]),
-    )
-
-
 def care_plans(versions) -> list:
     """The CarePlans of ``versions_placed`` rows, with their goals and held check-ins in two
     queries for the lot."""
@@ -430,28 +419,17 @@ def care_plans(versions) -> list:
     check_ins = {}
     for check_in in CheckIn.objects.filter(version_id__in=ids).order_by("pk"):
         check_ins.setdefault(check_in.version_id, []).append(check_in)
-    found = []
-    for version in versions:
-        episode = version.plan.episode
-        status = build.care_plan_status(
-            version,
-            latest_signed_id=version.latest_signed_id,
-            episode_closed=episode is not None and not episode.is_open,
+    return [
+        care_plan_of_version(
+            version, goals=goals.get(version.pk, []), check_ins=check_ins.get(version.pk, [])
         )
-        found.append(
-            build.care_plan.data(
-                version,
-                goals=goals.get(version.pk, []),
-                check_ins=check_ins.get(version.pk, []),
-                status=status,
-                previous_id=version.previous_id,
-            )
-        )
-    return found
+        for version in versions
+    ]
 
 
 def care_plans_of(client):
-    return versions_placed(PlanVersion.objects.filter(plan__client=client))
+    rows = PlanVersion.objects.filter(plan__client=client).select_related("plan__episode")
+    return versions_placed(rows)
 
 
 def care_plan_of(client, pk: int) -> list:

@@ -9,7 +9,7 @@ for them.
 
 from typing import NamedTuple
 
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch, Subquery
 
 from kithkin.audit.models import AuditEvent
 from kithkin.clients.models import Person
@@ -43,21 +43,29 @@ def _episode_of(session, episodes):
     return None
 
 
-def plan_versions(plan, versions):
-    """Each of ``plan``'s versions, oldest first, with its CarePlan status and the id of the
-    version it replaces: a version's FHIR form depends on the versions beside it. ``plan``
-    carries its episode (whether it has closed decides "completed")."""
-    versions = sorted(versions, key=lambda v: v.number)
-    signed = [v for v in versions if v.is_signed]
-    latest_signed_id = signed[-1].pk if signed else None
-    closed = plan.episode is not None and not plan.episode.is_open
-    previous = None
-    for version in versions:
-        status = build.care_plan_status(
-            version, latest_signed_id=latest_signed_id, episode_closed=closed
-        )
-        yield version, status, previous
-        previous = version.pk
+def versions_placed(rows):
+    """PlanVersion rows with what their CarePlan depends on besides themselves, by two
+    subqueries of the same query: the plan's newest signed version (which is in force; the
+    signed ones before it were replaced) and the version before each (which it replaces)."""
+    versions = PlanVersion.objects.filter(plan=OuterRef("plan")).order_by("-number")
+    return rows.annotate(
+        latest_signed_id=Subquery(versions.filter(signed_at__isnull=False).values("pk")[:1]),
+        previous_id=Subquery(versions.filter(number__lt=OuterRef("number")).values("pk")[:1]),
+    )
+
+
+def care_plan_of_version(version, *, goals, check_ins) -> dict:
+    """The CarePlan of a ``versions_placed`` row whose plan carries its episode (whether it has
+    closed decides "completed")."""
+    episode = version.plan.episode
+    status = build.care_plan_status(
+        version,
+        latest_signed_id=version.latest_signed_id,
+        episode_closed=episode is not None and not episode.is_open,
+    )
+    return build.care_plan.data(
+        version, goals=goals, check_ins=check_ins, status=status, previous_id=version.previous_id
+    )
 
 
 def resources_for_client(client) -> list:
@@ -85,7 +93,9 @@ def resources_for_client(client) -> list:
         Plan.objects.filter(client=client)
         .select_related("episode")
         .prefetch_related(
-            Prefetch("versions", queryset=PlanVersion.objects.prefetch_related("goals")),
+            Prefetch(
+                "versions", queryset=versions_placed(PlanVersion.objects.prefetch_related("goals"))
+            ),
             # In the order they were recorded, as a read of one version finds them.
             Prefetch("check_ins", queryset=CheckIn.objects.order_by("pk")),
         )
@@ -118,17 +128,14 @@ def resources_for_client(client) -> list:
 
 
 def plan_resources(plan, *, client_id: int) -> list:
-    """A CarePlan per version of ``plan`` with its Goals, from its prefetched versions, goals
-    and check-ins (the whole record and bulk $export build them the same way)."""
+    """A CarePlan per version of ``plan`` with its Goals, from its prefetched versions
+    (``versions_placed``), goals and check-ins: the whole record, bulk $export, reads and
+    searches all work a version's status out by the same rule."""
     found = []
-    for version, status, previous in plan_versions(plan, plan.versions.all()):
+    for version in sorted(plan.versions.all(), key=lambda v: v.number):
         goals = sorted(version.goals.all(), key=lambda g: g.number)
         check_ins = [c for c in plan.check_ins.all() if c.version_id == version.pk]
-        found.append(
-            build.care_plan.data(
-                version, goals=goals, check_ins=check_ins, status=status, previous_id=previous
-            )
-        )
+        found.append(care_plan_of_version(version, goals=goals, check_ins=check_ins))
         found += [build.goal.data(g, client_id=client_id) for g in goals]
     return found
 
