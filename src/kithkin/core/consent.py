@@ -150,10 +150,10 @@ def defects(authorization: Authorization) -> list[str]:
     return found
 
 
-def _why_not(authorization: Authorization, request: ReleaseRequest) -> list[str]:
-    """Why ``authorization`` does not allow ``request`` (none: it does)."""
+def standing(authorization: Authorization, at: datetime.datetime) -> list[str]:
+    """Why ``authorization`` allows nothing at ``at`` (none: it is in force then): a defect,
+    a signature after that time, a revocation, or an expiry."""
     found = defects(authorization)
-    at = request.at
     signature = authorization.signature
     if signature is not None and signature.at > at:
         found.append("It was signed after the time of the release.")
@@ -164,6 +164,12 @@ def _why_not(authorization: Authorization, request: ReleaseRequest) -> list[str]
     event_at = authorization.expiry_event_at
     if event_at is not None and event_at <= at:
         found.append(f"It expired when this happened: {authorization.expiry_event}.")
+    return found
+
+
+def _why_not(authorization: Authorization, request: ReleaseRequest) -> list[str]:
+    """Why ``authorization`` does not allow ``request`` (none: it does)."""
+    found = standing(authorization, request.at)
     if authorization.recipient.key() != request.recipient.key():
         found.append(f"It names a different recipient ({authorization.recipient.describe()}).")
     wider = sorted(request.categories - covered(authorization.categories))
@@ -213,13 +219,7 @@ def decide(authorizations: Iterable[Authorization], request: ReleaseRequest) -> 
     if refused:
         return Decision(False, None, tuple(refused))
     reasons = []
-    newest_first = sorted(
-        authorizations,
-        key=lambda a: (
-            a.signature.at if a.signature else datetime.datetime.min.replace(tzinfo=datetime.UTC)
-        ),
-        reverse=True,
-    )
+    newest_first = sorted(authorizations, key=_signed_at, reverse=True)
     for authorization in newest_first:
         why_not = _why_not(authorization, request)
         if not why_not:

@@ -19,6 +19,7 @@ from kithkin.core.consent import (
     covered,
     decide,
     defects,
+    standing,
 )
 
 UTC = datetime.UTC
@@ -390,3 +391,23 @@ def test_another_authorization_never_takes_a_release_away(found, asked, extra):
     if decide(found, asked).permitted:
         extra = dataclasses.replace(extra, authorization_id=len(found) + 1)
         assert decide([*found, extra], asked).permitted
+
+
+def test_an_authorization_stands_from_its_signature_until_revoked_or_expired():
+    signed = authorization()
+    assert standing(signed, SIGNED_AT) == []
+    assert standing(signed, SIGNED_AT - datetime.timedelta(seconds=1)) == [
+        "It was signed after the time of the release."
+    ]
+    revoked = authorization(revoked_at=SIGNED_AT + datetime.timedelta(days=1))
+    assert standing(revoked, SIGNED_AT + datetime.timedelta(hours=1)) == []
+    assert standing(revoked, SIGNED_AT + datetime.timedelta(days=2)) == [
+        "It was revoked on 2026-03-03."
+    ]
+    dated = authorization(expires_on=datetime.date(2026, 4, 1))
+    assert standing(dated, datetime.datetime(2026, 4, 1, 23, tzinfo=UTC)) == []
+    assert standing(dated, datetime.datetime(2026, 4, 2, tzinfo=UTC)) == [
+        "It expired on 2026-04-01."
+    ]
+    unsigned = authorization(signature=None)
+    assert standing(unsigned, SIGNED_AT) == ["It is not signed."]
