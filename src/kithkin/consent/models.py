@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 
 from kithkin.core.consent import Category
-from kithkin.crypto.fields import EncryptedTextField
+from kithkin.crypto.fields import EncryptedBytesField, EncryptedTextField
 from kithkin.practices.models import PracticeScoped
 
 
@@ -52,6 +52,9 @@ class Authorization(PracticeScoped):
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
+    # The signed document as the client received their copy: the text, the signature and its
+    # SHA-256, rendered once at signing and kept as it was.
+    signed_pdf = EncryptedBytesField(blank=True)
     # Revocation takes effect at once for every later release (164.508(b)(5)).
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.ForeignKey(
@@ -83,3 +86,38 @@ class Authorization(PracticeScoped):
     @property
     def category_set(self) -> frozenset[Category]:
         return frozenset(Category(c) for c in self.categories)
+
+
+class Disclosure(PracticeScoped):
+    """One release of information, for the accounting of disclosures (45 CFR 164.528): the
+    date, who received it, a brief description and the purpose, with the authorization it went
+    under and the packet exactly as it left (PDF and FHIR Bundle). Never deleted."""
+
+    client = models.ForeignKey(
+        "clients.Client", on_delete=models.PROTECT, related_name="disclosures"
+    )
+    authorization = models.ForeignKey(
+        Authorization, on_delete=models.PROTECT, related_name="disclosures"
+    )
+    released_at = models.DateTimeField()
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recipient_name = models.CharField(max_length=200)
+    recipient_organisation = models.CharField(max_length=200, blank=True)
+    recipient_contact = models.CharField(max_length=300, blank=True)
+    categories = models.JSONField()
+    purpose = models.CharField(max_length=300)
+    information_from = models.DateField()
+    information_to = models.DateField()
+    description = models.TextField()  # what the accounting says was released
+    packet_pdf = EncryptedBytesField()
+    packet_bundle = EncryptedTextField()  # the FHIR Bundle, as JSON text
+    packet_sha256 = models.CharField(max_length=64)  # of the PDF, as sent
+    people_withheld = models.PositiveSmallIntegerField(default=0)  # for staff, never the packet
+
+    class Meta:
+        indexes = [models.Index(fields=["client", "released_at"])]
+
+    def __str__(self) -> str:
+        return f"Disclosure {self.pk} to {self.recipient_name}"

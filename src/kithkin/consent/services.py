@@ -2,14 +2,18 @@
 it expires on. Each service is atomic and writes its audit event in the same transaction."""
 
 import datetime
+import hashlib
 
 from django.db import transaction
 from django.utils import timezone
 
 from kithkin.audit.services import audit_record
-from kithkin.consent.models import Authorization
-from kithkin.consent.text import render, sha256
-from kithkin.core.consent import Category, Statement
+from kithkin.consent import packets
+from kithkin.consent.models import Authorization, Disclosure
+from kithkin.consent.selectors import as_core
+from kithkin.consent.text import CATEGORY_LABELS, render, sha256
+from kithkin.core.consent import Category, Decision, ReleaseRequest, Statement, decide
+from kithkin.web.pdf import render_pdf
 
 
 class ConsentError(ValueError):
@@ -135,6 +139,11 @@ def authorization_sign(
     row.signed_by = by
     row.representative_authority = representative_authority.strip()
     row.signed_by_representative = bool(row.representative_authority)
+    # The copy the client keeps, rendered once from what was signed and kept with it.
+    row.signed_pdf = render_pdf(
+        "consent/authorization_pdf.html",
+        {"authorization": row, "signed_at_local": timezone.localtime(row.signed_at)},
+    )
     row.save(
         update_fields=[
             "signed_name",
@@ -144,6 +153,7 @@ def authorization_sign(
             "signed_by",
             "representative_authority",
             "signed_by_representative",
+            "signed_pdf",
         ]
     )
     _audit(by, "consent.authorization.sign", row, ip, reason=f"signed {via}")
@@ -188,3 +198,105 @@ def authorization_event_happened(
     row.save(update_fields=["expiry_event_at"])
     _audit(by, "consent.authorization.expire", row, ip, reason=row.expiry_event)
     return row
+
+
+class ReleaseRefused(ConsentError):
+    """A release the client's authorizations do not allow; ``reasons`` says every why."""
+
+    def __init__(self, reasons):
+        self.reasons = tuple(reasons)
+        super().__init__(" ".join(self.reasons))
+
+
+# Stricter than HIPAA, on purpose: psychotherapy notes never leave their author through
+# Kithkin, whatever is signed. An authorization for them lets their author disclose them in
+# person; no packet has a part for them.
+NOTES_STAY = (
+    "Kithkin never puts psychotherapy notes in a packet: they stay with the therapist who wrote "
+    "them. An authorization for psychotherapy notes lets their author disclose them in person."
+)
+
+
+def describe(request: ReleaseRequest) -> str:
+    """What the accounting of disclosures says was released."""
+    kinds = "; ".join(CATEGORY_LABELS[c] for c in sorted(request.categories))
+    span = f"{request.information_from.isoformat()} to {request.information_to.isoformat()}"
+    return f"{kinds[:1].upper()}{kinds[1:]}, from {span}"
+
+
+def release_make(*, client, by, request: ReleaseRequest, ip: str | None = None) -> Disclosure:
+    """Releases what ``request`` asks for, if and only if the core's decision permits it: the
+    packet (PDF and FHIR Bundle) is made, kept exactly as sent, and recorded for the accounting
+    of disclosures, all in one transaction. A refusal writes no packet and no disclosure, only
+    an audit event with its reasons, and raises :class:`ReleaseRefused` with them."""
+    with transaction.atomic():
+        # Locked, so a revocation that lands during the release waits for it, or wins before it.
+        rows = list(Authorization.objects.select_for_update().filter(client=client).order_by("pk"))
+        if Category.PSYCHOTHERAPY_NOTES in request.categories:
+            decision = Decision(False, None, (NOTES_STAY,))
+        else:
+            decision = decide([as_core(row) for row in rows], request)
+        if not decision.permitted:
+            audit_record(
+                practice_id=client.practice_id,
+                actor=by,
+                action="consent.release.refuse",
+                resource_type="Client",
+                resource_id=client.pk,
+                client_id=client.pk,
+                allowed=False,
+                reason=" ".join(decision.reasons)[:1000],
+                ip=ip,
+            )
+            disclosure = None
+        else:
+            authorization = next(r for r in rows if r.pk == decision.authorization_id)
+            disclosure = _disclose(client, authorization, request, by=by, ip=ip)
+    if disclosure is None:
+        raise ReleaseRefused(decision.reasons)
+    return disclosure
+
+
+def _disclose(client, authorization, request, *, by, ip) -> Disclosure:
+    recipient = request.recipient
+    disclosure = Disclosure.objects.create(
+        practice_id=client.practice_id,
+        client=client,
+        authorization=authorization,
+        released_at=request.at,
+        released_by=by,
+        recipient_name=recipient.name,
+        recipient_organisation=recipient.organisation,
+        recipient_contact=recipient.contact,
+        categories=sorted(str(c) for c in request.categories),
+        purpose=request.purpose,
+        information_from=request.information_from,
+        information_to=request.information_to,
+        description=describe(request),
+        packet_pdf=b"",
+        packet_bundle="",
+        packet_sha256="",
+    )
+    packet = packets.gather(
+        client=client, authorization=authorization, request=request, by=by, at=request.at
+    )
+    disclosure.packet_bundle = packets.bundle_text(packet, disclosure_id=disclosure.pk)
+    disclosure.packet_pdf = render_pdf(
+        "consent/packet_pdf.html", {"packet": packet, "disclosure": disclosure}
+    )
+    disclosure.packet_sha256 = hashlib.sha256(disclosure.packet_pdf).hexdigest()
+    disclosure.people_withheld = packet.withheld
+    disclosure.save(
+        update_fields=["packet_bundle", "packet_pdf", "packet_sha256", "people_withheld"]
+    )
+    audit_record(
+        practice_id=client.practice_id,
+        actor=by,
+        action="consent.release.disclose",
+        resource_type="Disclosure",
+        resource_id=disclosure.pk,
+        client_id=client.pk,
+        reason=f"to {recipient.describe()} under authorization {authorization.pk}",
+        ip=ip,
+    )
+    return disclosure

@@ -54,6 +54,33 @@ class EncryptedTextField(models.TextField):
         return keyring().encrypt(value.encode("utf-8")).decode("ascii")
 
 
+class EncryptedBytesField(EncryptedTextField):
+    """Bytes (a signed PDF, a release packet) stored as a Fernet token in a text column, so key
+    rotation re-encrypts and checks them with the text fields. Empty stays empty."""
+
+    def from_db_value(self, value, expression, connection):
+        if not value:
+            return b""
+        try:
+            return keyring().decrypt(value.encode("ascii"))
+        except InvalidToken as error:
+            raise RuntimeError(
+                f"{self.model.__name__}.{self.name} cannot be decrypted with the configured keys"
+            ) from error
+
+    def to_python(self, value):
+        if isinstance(value, memoryview):
+            return bytes(value)
+        return value
+
+    def get_prep_value(self, value):
+        if not value:
+            return ""
+        if not isinstance(value, (bytes, memoryview)):
+            raise TypeError(f"{self.name} holds bytes, not {type(value).__name__}")
+        return keyring().encrypt(bytes(value)).decode("ascii")
+
+
 def encrypted_fields() -> list[tuple[type[models.Model], list[str]]]:
     """Every model with encrypted fields, for key rotation."""
     from django.apps import apps

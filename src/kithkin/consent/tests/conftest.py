@@ -2,9 +2,14 @@
 
 import datetime
 
+import pytest
 from django.utils import timezone
 
 from kithkin.consent.services import authorization_draft, authorization_sign
+from kithkin.core.notes import NoteText
+from kithkin.fhir.tests.conftest import carols_record, partners, record  # noqa: F401
+from kithkin.notes import services as notes
+from kithkin.plans import services as plans
 
 OKAFOR = {
     "recipient_name": "Dr Ngozi Okafor",
@@ -42,3 +47,23 @@ def sign(world, authorization, **changes):
 
 def signed(world, **changes):
     return sign(world, draft(world, **changes))
+
+
+@pytest.fixture
+def released(request):
+    """carol's record (fhir conftest: Diane unaware, Maria joint, a PHQ-9, a psychotherapy
+    note) with the plan signed and a signed progress note that names Diane."""
+    world = request.getfixturevalue("record")
+    plans.version_sign(version=world.version, by=world.alice)
+    notes.progress_note_sign(
+        session=world.session,
+        by=world.alice,
+        text=NoteText(
+            focus="Rent arguments with Diane",
+            interventions="Role-played asking Diane for the money",
+            response="Carol felt able to say no to her roommate",
+            plan="Keep a note of what she says to Diane",
+            between_us="Carol tested whether I would side with Diane",
+        ),
+    )
+    return world

@@ -13,7 +13,7 @@ from kithkin.fhir.resources.care import (
     episode_of_care,
     goal,
 )
-from kithkin.fhir.resources.consent import consent, consent_status
+from kithkin.fhir.resources.consent import consent, consent_status, release_cover
 from kithkin.fhir.resources.measures import (
     observation,
     observation_code,
@@ -51,5 +51,6 @@ __all__ = [
     "questionnaire_id",
     "questionnaire_response",
     "related_person",
+    "release_cover",
     "shares_wording",
 ]

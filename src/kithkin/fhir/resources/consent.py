@@ -4,7 +4,9 @@ period, recipient, action, purposes and the record's dates)."""
 
 import base64
 import datetime
+import html
 
+from fhir.resources.R4B.composition import Composition
 from fhir.resources.R4B.consent import Consent
 
 from kithkin.consent.text import CATEGORY_LABELS
@@ -90,3 +92,78 @@ def consent(authorization, *, now: datetime.datetime) -> dict:
             ),
         }
     )
+
+
+# LOINC 34133-9, summary of episode note: what a release to the next provider is.
+_SUMMARY_NOTE = concept(codes.LOINC, "34133-9", "Summary of episode note")
+
+
+def _div(*paragraphs: str) -> dict:
+    # Escaped here; the names in them were replaced before (``kithkin.consent.packets``).
+    body = "".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs if p)
+    return {"status": "generated", "div": f'<div xmlns="http://www.w3.org/1999/xhtml">{body}</div>'}
+
+
+def _refs(resources, resource_type: str) -> list[dict]:
+    return [ref(resource_type, r["id"]) for r in resources if r["resourceType"] == resource_type]
+
+
+def _section(title: str, paragraphs, entries=()) -> dict:
+    paragraphs = list(paragraphs) or ["None on record for these dates."]
+    return prune({"title": title, "text": _div(*paragraphs), "entry": list(entries) or None})
+
+
+@builds(Composition)
+def release_cover(packet, *, disclosure_id: int) -> dict:
+    """The cover of a release packet (``kithkin.consent.packets.Packet``): what is inside, for
+    whom and why, under which authorization, and the same notices as the PDF."""
+    resources = packet.resources
+    sections = [
+        _section(
+            "About this release",
+            [
+                f"Released by {packet.discloser} to {packet.recipient} for this purpose: "
+                f"{packet.purpose}.",
+                f"Information from {packet.information_from.isoformat()} to "
+                f"{packet.information_to.isoformat()}: {'; '.join(packet.included)}.",
+                f"Under authorization {packet.authorization_id}, signed on "
+                f"{packet.authorization_signed_at.date().isoformat()}.",
+                packet.people_notice,
+                packet.notes_notice,
+            ],
+            _refs(resources, "Consent"),
+        )
+    ]
+    if packet.plan_included:
+        plan = packet.plan
+        lines = []
+        if plan is not None:
+            lines = [
+                plan.concerns,
+                *(f"Goal: {g.description} (by {g.target_date.isoformat()})" for g in plan.goals),
+            ]
+        sections.append(_section("Treatment plan", lines, _refs(resources, "CarePlan")))
+    if packet.summaries_included:
+        lines = [
+            f"{s.on.isoformat()}, {s.kind}: {s.focus} {s.response}".strip()
+            for s in packet.summaries
+        ]
+        sections.append(_section("Summaries of progress", lines, _refs(resources, "Encounter")))
+    if packet.scores_included:
+        lines = [
+            f"{s.on.isoformat()}, {s.instrument}: {s.total} {s.band}".strip() for s in packet.scores
+        ]
+        sections.append(_section("Questionnaire scores", lines, _refs(resources, "Observation")))
+    if packet.ending_included:
+        sections.append(_section("Ending review", ["No ending review is on record."]))
+    return {
+        "id": f"release-{disclosure_id}",
+        "status": "final",
+        "type": _SUMMARY_NOTE,
+        "subject": ref("Patient", packet.client_id),
+        "date": instant(packet.released_at),
+        "author": [ref("Practitioner", packet.released_by_id)],
+        "title": "Release of information",
+        "confidentiality": "R",
+        "section": sections,
+    }
