@@ -90,6 +90,28 @@ MATRIX = {
     "plan_goal_add": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
     "plan_goal_edit": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
     "plan_goal_remove": row(302, 302, 404, 403, 404, 404, 404, 404, method="post"),
+    # Consent (issue 8): carol's signed authorization for Dr Okafor and one release under it.
+    # Read like the record; written by her therapist (sam reads only); empty forms are told what
+    # is missing (422); recording the expiry event of a dated authorization goes back with a
+    # message (302). Releasing, and the packet as sent, are the treating therapist's.
+    "consents": row(302, 200, 404, 200, 404, 404, 404, 404),
+    "consent_new": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
+    "consent": row(302, 200, 404, 200, 404, 404, 404, 404),
+    "consent_sign": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
+    "consent_revoke": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
+    "consent_event": row(302, 302, 404, 403, 404, 404, 404, 404, method="post"),
+    "consent_pdf": row(302, 200, 404, 200, 404, 404, 404, 404),
+    "release_new": row(302, 200, 404, 403, 404, 404, 404, 404),
+    "disclosure": row(302, 200, 404, 200, 404, 404, 404, 404),
+    "disclosure_packet": row(302, 200, 404, 403, 404, 404, 404, 404),
+    "disclosures": row(302, 200, 404, 200, 404, 404, 404, 404),
+    # The client's own: dave has no authorization of carol's to find (404); staff have no
+    # portal (403). Signing carol's signed authorization again is an empty form (422).
+    "portal_consents": CLIENTS_ONLY,
+    "portal_consent": row(302, 403, 403, 403, 403, 200, 404, 403),
+    "portal_consent_sign": row(302, 403, 403, 403, 403, 422, 404, 403, method="post"),
+    "portal_consent_revoke": row(302, 403, 403, 403, 403, 422, 404, 403, method="post"),
+    "portal_consent_pdf": row(302, 403, 403, 403, 403, 200, 404, 403),
     # The client's own signed plan: staff have no portal (403); dave reads his own (none yet) and
     # has no plan to acknowledge (404); carol's empty acknowledgement names no version (422).
     "portal_plan": CLIENTS_ONLY,
@@ -249,7 +271,15 @@ def arguments(world):
         "job_id": 1,
         "resource_type": "Patient",
         "event_id": _an_event(world),
+        **_a_release(world),
     }
+
+
+def _a_release(world) -> dict:
+    from kithkin.consent.tests.conftest import carols_release
+
+    authorization, disclosure = carols_release(world)
+    return {"authorization_id": authorization.pk, "disclosure_id": disclosure.pk, "kind": "pdf"}
 
 
 def _an_event(world) -> int:

@@ -35,7 +35,21 @@ ARGUMENTS = {
     "resource_type": lambda world: "Patient",
     # An event of the other practice's audit trail (read by its admin alone).
     "event_id": lambda world: _an_event_of(world.carol),
+    # Carol's signed authorization and a release under it (consent/tests/conftest.py).
+    "authorization_id": lambda world: _a_release_of(world)[0].pk,
+    "disclosure_id": lambda world: _a_release_of(world)[1].pk,
+    "kind": lambda world: "pdf",
 }
+
+
+def _a_release_of(world):
+    from kithkin.consent.models import Disclosure
+    from kithkin.consent.tests.conftest import carols_release
+
+    found = Disclosure.objects.filter(client=world.carol).select_related("authorization").first()
+    if found is not None:
+        return found.authorization, found
+    return carols_release(world)
 
 
 def _an_event_of(client) -> int:

@@ -49,4 +49,5 @@ urlpatterns = [
     path("", include("kithkin.schedule.urls")),
     path("", include("kithkin.notes.urls")),
     path("", include("kithkin.measures.urls")),
+    path("", include("kithkin.consent.urls")),
 ]

@@ -1,6 +1,10 @@
 """Reads about authorizations: each as the core's consent policy sees it, and its decision."""
 
-from kithkin.consent.models import Authorization
+import datetime
+
+from django.utils import timezone
+
+from kithkin.consent.models import Authorization, Disclosure
 from kithkin.consent.text import sha256
 from kithkin.core import consent
 
@@ -43,3 +47,42 @@ def authorizations_of(client):
 def release_decision(client, request: consent.ReleaseRequest) -> consent.Decision:
     """The core's decision over every authorization the client has given (one query)."""
     return consent.decide([as_core(row) for row in authorizations_of(client)], request)
+
+
+def authorization_of(client, authorization_id: int) -> Authorization | None:
+    """One of this client's authorizations; another client's is not found, whatever the id."""
+    return authorizations_of(client).filter(pk=authorization_id).first()
+
+
+def disclosures_of(client):
+    """The accounting of disclosures: every release, newest first, without the packets."""
+    return (
+        Disclosure.objects.filter(client=client)
+        .defer("packet_pdf", "packet_bundle")
+        .select_related("released_by")
+        .order_by("-released_at", "-pk")
+    )
+
+
+def disclosure_of(client, disclosure_id: int) -> Disclosure | None:
+    return Disclosure.objects.filter(client=client, pk=disclosure_id).first()
+
+
+def state(row: Authorization, now: datetime.datetime) -> str:
+    """Where an authorization stands, in a few words for the client and the therapist."""
+    if row.signed_at is None:
+        return "Withdrawn before signing" if row.revoked_at else "Waiting for a signature"
+    why_not = consent.standing(as_core(row), now)
+    if not why_not:
+        return "In force"
+    if row.revoked_at is not None and row.revoked_at <= now:
+        return f"Revoked on {timezone.localdate(row.revoked_at):%-d %B %Y}"
+    if row.expires_on is not None and now.date() > row.expires_on:
+        return f"Expired on {row.expires_on:%-d %B %Y}"
+    if row.expiry_event_at is not None:
+        return f"Ended when this happened: {row.expiry_event}"
+    return "Allows nothing: " + " ".join(why_not)
+
+
+def in_force(row: Authorization, now: datetime.datetime) -> bool:
+    return row.signed_at is not None and not consent.standing(as_core(row), now)

@@ -300,3 +300,20 @@ def _disclose(client, authorization, request, *, by, ip) -> Disclosure:
         ip=ip,
     )
     return disclosure
+
+
+@transaction.atomic
+def document_given(*, row, by, what: str, ip: str | None = None) -> None:
+    """Records that a stored document left the server: a signed copy (``row`` an
+    Authorization) or a packet as sent (a Disclosure). Reading the record's page is audited at
+    the door; a download is a copy that can travel, so it leaves its own event."""
+    audit_record(
+        practice_id=row.practice_id,
+        actor=by,
+        action="consent.document.view",
+        resource_type=type(row).__name__,
+        resource_id=row.pk,
+        client_id=row.client_id,
+        reason=what,
+        ip=ip,
+    )

@@ -29,6 +29,9 @@ class Action(StrEnum):
     # The client's own answers to a questionnaire in the portal: nobody answers in their name
     # there (the therapist enters a paper or office response on the record instead).
     PORTAL_RESPOND = "portal.respond"
+    # The client's own signature on an authorization to release information, or its
+    # revocation, in the portal (164.508(c)(1)(vi), (b)(5)): nobody signs there in their name.
+    PORTAL_CONSENT = "portal.consent"
     # Acknowledging a feedback alert with a note. A risk alert goes to the treating therapist and
     # the supervisor (PHQ-9 item 9 asks for a same-day review), so either may acknowledge it.
     ACKNOWLEDGE_ALERT = "alert.acknowledge"
@@ -103,7 +106,13 @@ CLINICIANS = frozenset({Role.THERAPIST, Role.SUPERVISOR})
 
 
 PORTAL_ACTIONS = frozenset(
-    {Action.VIEW_PORTAL, Action.PORTAL_EXERCISE, Action.PORTAL_ACKNOWLEDGE, Action.PORTAL_RESPOND}
+    {
+        Action.VIEW_PORTAL,
+        Action.PORTAL_EXERCISE,
+        Action.PORTAL_ACKNOWLEDGE,
+        Action.PORTAL_RESPOND,
+        Action.PORTAL_CONSENT,
+    }
 )
 
 NOTE_ACTIONS = frozenset({Action.VIEW_PSYCHOTHERAPY_NOTE, Action.CHANGE_PSYCHOTHERAPY_NOTE})
@@ -176,6 +185,8 @@ def _can_on_client(actor: Actor, action: Action, record: ClientRecord) -> Decisi
             return allow("the client acknowledges their own plan")
         if action is Action.PORTAL_RESPOND:
             return allow("the client answers their own questionnaires")
+        if action is Action.PORTAL_CONSENT:
+            return allow("the client signs or revokes their own authorizations")
         return deny("clients use the portal, not the clinical record")
     if action is Action.PORTAL_EXERCISE:
         # What a client writes at home is theirs until they share it: their therapist reads a
@@ -187,6 +198,10 @@ def _can_on_client(actor: Actor, action: Action, record: ClientRecord) -> Decisi
     if action is Action.PORTAL_RESPOND:
         # Feedback is the client's own voice; an answer given in their name is not feedback.
         return deny("only the client answers in the portal")
+    if action is Action.PORTAL_CONSENT:
+        # In the office the client signs on paper or on the therapist's screen, recorded through
+        # the record; the portal's signature is the client's own account's.
+        return deny("only the client signs or revokes in the portal")
     if actor.user_id in record.therapist_ids:
         if action in (Action.VIEW_CLIENT, Action.CHANGE_CLIENT, Action.ACKNOWLEDGE_ALERT):
             return allow("treating therapist")

@@ -67,3 +67,25 @@ def released(request):
         ),
     )
     return world
+
+
+def carols_release(world):
+    """Carol's signed authorization for Dr Okafor and one release under it (for the
+    authorization matrix and the tenancy test)."""
+    from kithkin.consent.services import release_make
+    from kithkin.core.consent import Category, Party, ReleaseRequest
+
+    authorization = signed(world)
+    disclosure = release_make(
+        client=world.carol,
+        by=world.alice,
+        request=ReleaseRequest(
+            recipient=Party(**{k.removeprefix("recipient_"): v for k, v in OKAFOR.items()}),
+            categories=frozenset({Category.MEASURES}),
+            purpose="Continuity of care",
+            information_from=timezone.localdate() - datetime.timedelta(days=30),
+            information_to=timezone.localdate(),
+            at=timezone.now(),
+        ),
+    )
+    return authorization, disclosure

@@ -189,6 +189,20 @@ def test_only_the_client_answers_questionnaires_in_their_portal():
     assert not can(SAM, Action.PORTAL_RESPOND, PRACTICE)
 
 
+def test_only_the_client_signs_or_revokes_an_authorization_in_their_portal():
+    assert can(CAROL, Action.PORTAL_CONSENT, CAROLS_RECORD).reason == (
+        "the client signs or revokes their own authorizations"
+    )
+    assert not can(DAVE, Action.PORTAL_CONSENT, CAROLS_RECORD)
+    for staff in (ALICE, BOB, SAM, ADAM, MALLORY):
+        assert not can(staff, Action.PORTAL_CONSENT, CAROLS_RECORD), staff
+    assert can(ALICE, Action.PORTAL_CONSENT, CAROLS_RECORD).reason == (
+        "only the client signs or revokes in the portal"
+    )
+    assert can(CAROL, Action.PORTAL_CONSENT, PRACTICE)
+    assert not can(ALICE, Action.PORTAL_CONSENT, PRACTICE)
+
+
 def test_the_treating_therapist_and_the_supervisor_acknowledge_alerts():
     assert can(ALICE, Action.ACKNOWLEDGE_ALERT, CAROLS_RECORD).reason == "treating therapist"
     assert can(SAM, Action.ACKNOWLEDGE_ALERT, CAROLS_RECORD).reason == (
