@@ -110,8 +110,9 @@ class ReleaseForm(forms.Form):
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     @classmethod
-    def for_authorization(cls, authorization, *, today):
-        """A release under ``authorization``, as it allows: the therapist narrows it."""
+    def for_authorization(cls, authorization, *, since, today):
+        """A release under ``authorization``, as it allows: the therapist narrows it. Without
+        dates on the authorization, the dates run from ``since`` (the record's start)."""
         return cls(
             initial={
                 "recipient_name": authorization.recipient_name,
@@ -119,7 +120,7 @@ class ReleaseForm(forms.Form):
                 "recipient_contact": authorization.recipient_contact,
                 "categories": [c for c in authorization.categories if c != "psychotherapy_notes"],
                 "purpose": authorization.purposes[0] if authorization.purposes else "",
-                "information_from": authorization.information_from,
+                "information_from": authorization.information_from or since,
                 "information_to": min(authorization.information_to or today, today),
             }
         )

@@ -231,7 +231,11 @@ def release_new(request, client_id: int):
             except ValueError:
                 row = None
             if row is not None:
-                form = ReleaseForm.for_authorization(row, today=timezone.localdate())
+                form = ReleaseForm.for_authorization(
+                    row,
+                    since=timezone.localdate(client.created_at),
+                    today=timezone.localdate(),
+                )
         return _release_page(request, client, form)
     form = ReleaseForm(request.POST)
     if not form.is_valid():
