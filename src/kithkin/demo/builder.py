@@ -15,6 +15,7 @@ from django.utils import timezone
 from kithkin.accounts.models import User
 from kithkin.clients.models import Client, Person, PersonKind
 from kithkin.demo.assessments import alexis_assessment
+from kithkin.demo.consent import alexis_consents
 from kithkin.demo.episodes import alexis_episode, other_episodes
 from kithkin.demo.measures import alexis_measures, other_clients_measures
 from kithkin.demo.notes import alexis_notes
@@ -206,6 +207,7 @@ def _create_demo(*, password: str) -> Practice:
     other_episodes(practice, skip=alexis, today=today)
     other_clients_measures(practice, others)
     demo_plans(practice, alexis=alexis, alice=users["alice"], today=today)
+    alexis_consents(practice, alexis, users["alice"], login=users["alexis"], today=today)
     # Sessions are written in bulk here, past the services that keep the practice view's
     # summaries: its figures are computed once more from the whole record.
     summaries_rebuild(practice)
