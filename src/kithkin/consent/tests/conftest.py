@@ -50,7 +50,7 @@ def signed(world, **changes):
 
 
 @pytest.fixture
-def released(request):
+def released(request, db):
     """carol's record (fhir conftest: Diane unaware, Maria joint, a PHQ-9, a psychotherapy
     note) with the plan signed and a signed progress note that names Diane."""
     world = request.getfixturevalue("record")
