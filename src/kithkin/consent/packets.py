@@ -126,6 +126,12 @@ class Packet:
     attending: set = field(default_factory=set)  # ids of people at the sessions released
 
 
+def _for_the_recipient(label: str) -> str:
+    # The labels are the client's own words in the text they sign ("my treatment plan"); the
+    # packet speaks to the recipient about the client.
+    return label.replace("my therapist's", "the therapist's").replace("my ", "the client's ")
+
+
 def _within(moment: datetime.datetime, request: ReleaseRequest) -> bool:
     return request.information_from <= timezone.localdate(moment) <= request.information_to
 
@@ -156,7 +162,7 @@ def gather(*, client, authorization, request: ReleaseRequest, by, at) -> Packet:
         released_at=at,
         released_by=by.display_name,
         released_by_id=by.pk,
-        included=tuple(CATEGORY_LABELS[c] for c in ORDER if c in wanted),
+        included=tuple(_for_the_recipient(CATEGORY_LABELS[c]) for c in ORDER if c in wanted),
         withheld=len(withheld),
     )
     packet.people = [build.related_person.data(p) for p in people]
