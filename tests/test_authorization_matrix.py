@@ -52,6 +52,10 @@ MATRIX = {
     "client_detail": row(302, 200, 404, 200, 404, 404, 404, 404),
     "client_edit": row(302, 200, 404, 403, 404, 404, 404, 404),
     "client_access_log": row(302, 200, 404, 200, 404, 404, 404, 404),
+    # Referral in: any clinician imports a client (onto their own caseload), as they add one;
+    # the previous therapist's record is read like the record (carol has none: an empty page).
+    "client_import": CLINICIANS_ONLY,
+    "previous_record": row(302, 200, 404, 200, 404, 404, 404, 404),
     "worklist": CLINICIANS_ONLY,
     "people": row(302, 200, 404, 200, 404, 404, 404, 404),
     # Empty forms: alice reaches the form and is told what is missing (422); sam reads only.

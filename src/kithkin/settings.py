@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "kithkin.notes",
     "kithkin.measures",
     "kithkin.consent",
+    "kithkin.imports",
     "kithkin.audit",
     "kithkin.crypto",
     "kithkin.web",

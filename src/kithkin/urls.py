@@ -50,4 +50,5 @@ urlpatterns = [
     path("", include("kithkin.notes.urls")),
     path("", include("kithkin.measures.urls")),
     path("", include("kithkin.consent.urls")),
+    path("", include("kithkin.imports.urls")),
 ]
