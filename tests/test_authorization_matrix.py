@@ -175,6 +175,15 @@ MATRIX = {
     # else it is the same neutral hand-back page as a spent token (404).
     # Only the browser the kiosk was started in opens it (measures/tests/test_kiosk.py).
     "measures_kiosk": row(404, 404, 404, 404, 404, 404, 404, 404),
+    # Referrals out: read like the record, drafted and moved by the treating therapist (sam
+    # reads only); an empty move names none (422). The receiving therapist of a transfer
+    # reaches the referral alone (referrals/tests/test_pages.py); carol's here is external.
+    # The transfers awaiting an answer are each clinician's own.
+    "referrals": row(302, 200, 404, 200, 404, 404, 404, 404),
+    "referral_new": row(302, 200, 404, 403, 404, 404, 404, 404),
+    "referral": row(302, 200, 404, 200, 404, 404, 404, 404),
+    "referral_move": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
+    "referrals_incoming": CLINICIANS_ONLY,
 }
 
 # The FHIR facade (issue 7). Its CapabilityStatement is public, as every FHIR server's is; a path
@@ -203,6 +212,10 @@ FHIR = {
     "fhir_episode_of_care": BEARER_ONLY,
     "fhir_goal": BEARER_ONLY,
     "fhir_care_plan": BEARER_ONLY,
+    "fhir_service_request_search": BEARER_ONLY,
+    "fhir_service_request": BEARER_ONLY,
+    "fhir_task_search": BEARER_ONLY,
+    "fhir_task": BEARER_ONLY,
     "fhir_practitioner_search": BEARER_ONLY,
     "fhir_episode_of_care_search": BEARER_ONLY,
     "fhir_goal_search": BEARER_ONLY,
@@ -275,6 +288,7 @@ def arguments(world):
         "job_id": 1,
         "resource_type": "Patient",
         "event_id": _an_event(world),
+        "referral_id": _a_referral(world),
         **_a_release(world),
     }
 
@@ -284,6 +298,12 @@ def _a_release(world) -> dict:
 
     authorization, disclosure = carols_release(world)
     return {"authorization_id": authorization.pk, "disclosure_id": disclosure.pk, "kind": "pdf"}
+
+
+def _a_referral(world) -> int:
+    from kithkin.referrals.tests.conftest import carols_referral
+
+    return carols_referral(world).pk
 
 
 def _an_event(world) -> int:

@@ -35,6 +35,8 @@ ARGUMENTS = {
     "resource_type": lambda world: "Patient",
     # An event of the other practice's audit trail (read by its admin alone).
     "event_id": lambda world: _an_event_of(world.carol),
+    # Carol's drafted referral to Dr Okafor (referrals/tests/conftest.py).
+    "referral_id": lambda world: _a_referral_of(world),
     # Carol's signed authorization and a release under it (consent/tests/conftest.py).
     "authorization_id": lambda world: _a_release_of(world)[0].pk,
     "disclosure_id": lambda world: _a_release_of(world)[1].pk,
@@ -50,6 +52,12 @@ def _a_release_of(world):
     if found is not None:
         return found.authorization, found
     return carols_release(world)
+
+
+def _a_referral_of(world) -> int:
+    from kithkin.referrals.tests.conftest import carols_referral
+
+    return carols_referral(world).pk
 
 
 def _an_event_of(client) -> int:

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "kithkin.measures",
     "kithkin.consent",
     "kithkin.imports",
+    "kithkin.referrals",
     "kithkin.audit",
     "kithkin.crypto",
     "kithkin.web",

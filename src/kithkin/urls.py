@@ -51,4 +51,5 @@ urlpatterns = [
     path("", include("kithkin.measures.urls")),
     path("", include("kithkin.consent.urls")),
     path("", include("kithkin.imports.urls")),
+    path("", include("kithkin.referrals.urls")),
 ]

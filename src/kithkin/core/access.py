@@ -43,6 +43,10 @@ class Action(StrEnum):
     VIEW_PRACTICE_FEEDBACK = "practice_feedback.view"
     # FHIR bulk $export: every client's record, in one go, to leave the practice.
     BULK_EXPORT = "practice.bulk_export"
+    # The receiving therapist of an internal transfer answers it (reads the referral, its
+    # handoff summary, and acknowledges, declines or records the first session) before the
+    # client is on their caseload.
+    RECEIVE_REFERRAL = "referral.receive"
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,19 @@ class PsychotherapyNoteRecord:
 
 
 @dataclass(frozen=True)
+class ReferralRecord:
+    """An internal transfer as its receiving therapist reaches it: the referral alone, not the
+    client's record, which they reach once the transfer completes and the client is theirs."""
+
+    referral_id: int
+    practice_id: int
+    client_id: int
+    receiver_id: int | None  # the receiving therapist; None for an external referral
+    awaiting: bool  # sent or acknowledged: the transfer is under way
+    authorized: bool  # the client's authorization for it is in force now
+
+
+@dataclass(frozen=True)
 class Decision:
     allowed: bool
     reason: str
@@ -119,7 +136,9 @@ NOTE_ACTIONS = frozenset({Action.VIEW_PSYCHOTHERAPY_NOTE, Action.CHANGE_PSYCHOTH
 
 
 def can(
-    actor: Actor, action: Action, resource: ClientRecord | PracticeScope | PsychotherapyNoteRecord
+    actor: Actor,
+    action: Action,
+    resource: ClientRecord | PracticeScope | PsychotherapyNoteRecord | ReferralRecord,
 ) -> Decision:
     if not actor.active:
         return deny("the account is deactivated")
@@ -130,6 +149,8 @@ def can(
         return _can_in_practice(actor, action)
     if isinstance(resource, PsychotherapyNoteRecord):
         return _can_on_psychotherapy_note(actor, action, resource)
+    if isinstance(resource, ReferralRecord):
+        return _can_receive_referral(actor, action, resource)
     return _can_on_client(actor, action, resource)
 
 
@@ -229,6 +250,20 @@ def _can_on_psychotherapy_note(
     if actor.role in CLINICIANS and actor.user_id == note.author_id:
         return allow("author of the psychotherapy note")
     return deny("psychotherapy notes are readable by their author alone")
+
+
+def _can_receive_referral(actor: Actor, action: Action, referral: ReferralRecord) -> Decision:
+    # Minimum necessary: the receiver sees what the client authorized them to receive, only
+    # while the transfer is under way and the authorization holds (a revocation stops it).
+    if action is not Action.RECEIVE_REFERRAL:
+        return deny(f"{action} is not an action on a referral")
+    if actor.role not in CLINICIANS or actor.user_id != referral.receiver_id:
+        return deny("only the receiving therapist answers a transfer")
+    if not referral.awaiting:
+        return deny("the transfer is not awaiting an answer")
+    if not referral.authorized:
+        return deny("the client's authorization for the transfer is no longer in force")
+    return allow("receiving therapist of a transfer under way")
 
 
 def feedback_lines(actor: Actor, therapist_ids: frozenset[int]) -> frozenset[int]:

@@ -30,6 +30,8 @@ SEARCH_PARAMS = {
     "CarePlan": frozenset({"patient"}),
     "EpisodeOfCare": frozenset({"patient", "status", "_lastUpdated"}),
     "Goal": frozenset({"patient", "lifecycle-status", "_lastUpdated"}),
+    "ServiceRequest": frozenset({"patient"}),
+    "Task": frozenset({"patient"}),
     "AuditEvent": frozenset({"patient", "date"}),
 }
 LAST_UPDATED = "Prefix ge, gt, le or lt and a date or an instant with its zone; repeat for a range"
@@ -63,6 +65,8 @@ READS = (
     "EpisodeOfCare",
     "Goal",
     "CarePlan",
+    "ServiceRequest",
+    "Task",
     "Practitioner",
     "PractitionerRole",
     "CareTeam",

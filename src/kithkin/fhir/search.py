@@ -24,6 +24,7 @@ from kithkin.fhir.valid import bundle_of
 from kithkin.measures.instruments import instruments_on_record
 from kithkin.measures.models import Response
 from kithkin.plans.models import CheckIn, Goal, PlanVersion
+from kithkin.referrals.models import Referral
 from kithkin.relationships.models import Episode, TherapyRelationship
 from kithkin.schedule.models import Session
 
@@ -399,6 +400,8 @@ OWNER = {
     "EpisodeOfCare": (Episode, "relationship__client_id"),
     "Goal": (Goal, "version__plan__client_id"),
     "CarePlan": (PlanVersion, "plan__client_id"),
+    "ServiceRequest": (Referral, "client_id"),
+    "Task": (Referral, "client_id"),
 }
 
 
@@ -438,6 +441,16 @@ def care_plan_of(client, pk: int) -> list:
     return care_plans([version]) if version is not None else []
 
 
+def referrals_of(client):
+    """The client's referrals out: each is a ServiceRequest and the Task that fulfils it."""
+    return Referral.objects.filter(client=client)
+
+
+def referral_resources(referrals, *, resource_type: str) -> list:
+    builder = build.service_request if resource_type == "ServiceRequest" else build.task
+    return [builder.data(referral) for referral in referrals]
+
+
 def people_named_of(client):
     """The client's people whom anything leaving the practice may name: the core's allow-list
     of involvements as a filter, so that a search's pages and total never count the withheld.
@@ -471,6 +484,9 @@ def read(client, resource_type: str, pk: int):
         found = [build.goal.data(g, client_id=client.pk) for g in goals]
     elif resource_type == "CarePlan":
         found = care_plan_of(client, pk)
+    elif resource_type in ("ServiceRequest", "Task"):
+        rows = referrals_of(client).filter(pk=pk)
+        found = referral_resources(rows, resource_type=resource_type)
     else:
         raise ValueError(f"{resource_type} is not read by id here.")
     found = released(client, found, people=people)

@@ -404,6 +404,31 @@ def care_plan_search(request):
     )
 
 
+def _referral_search(request, resource_type: str):
+    """The client's referrals out, each as its ServiceRequest or as the Task that fulfils it."""
+    params = _allowed(request, resource_type)
+    client = _client(request, search.patient_id(params))
+    rows = search.referrals_of(client)
+    return _search(
+        request,
+        rows,
+        lambda page: search.released(
+            client, search.referral_resources(page, resource_type=resource_type)
+        ),
+        total_rows=rows,
+    )
+
+
+@fhir_read("ServiceRequest")
+def service_request_search(request):
+    return _referral_search(request, "ServiceRequest")
+
+
+@fhir_read("Task")
+def task_search(request):
+    return _referral_search(request, "Task")
+
+
 @fhir_read("CareTeam")
 def care_team_search(request):
     """One care team per client: the search answers the patient's, or nothing."""
@@ -506,6 +531,16 @@ def goal_read(request, goal_id: int):
 @fhir_read("CarePlan")
 def care_plan_read(request, version_id: int):
     return _read(request, "CarePlan", version_id)
+
+
+@fhir_read("ServiceRequest")
+def service_request_read(request, referral_id: int):
+    return _read(request, "ServiceRequest", referral_id)
+
+
+@fhir_read("Task")
+def task_read(request, referral_id: int):
+    return _read(request, "Task", referral_id)
 
 
 @csrf_exempt

@@ -30,6 +30,7 @@ from kithkin.fhir.resources.people import (
     practitioner_role,
     related_person,
 )
+from kithkin.fhir.resources.referrals import service_request, task
 
 __all__ = [
     "audit_event",
@@ -52,5 +53,7 @@ __all__ = [
     "questionnaire_response",
     "related_person",
     "release_cover",
+    "service_request",
     "shares_wording",
+    "task",
 ]

@@ -238,6 +238,9 @@ def test_everything_is_refused_like_a_read(record, fhir):
 
 
 def _reads(world) -> dict[str, int]:
+    from kithkin.referrals.tests.conftest import carols_referral
+
+    referral = carols_referral(world).pk
     return {
         "Patient": world.carol.pk,
         "Encounter": world.session.pk,
@@ -247,6 +250,8 @@ def _reads(world) -> dict[str, int]:
         "EpisodeOfCare": world.episode.pk,
         "Goal": world.goal.pk,
         "CarePlan": world.version.pk,
+        "ServiceRequest": referral,
+        "Task": referral,
         "Practitioner": world.alice.pk,
         "PractitionerRole": world.alice.pk,
         "CareTeam": world.carol.pk,
