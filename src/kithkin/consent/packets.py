@@ -90,6 +90,12 @@ class ScorePart:
     band: str
 
 
+@dataclass(frozen=True)
+class ReferralPart:
+    reason: str
+    summary: str
+
+
 @dataclass
 class Packet:
     client_id: int
@@ -114,6 +120,7 @@ class Packet:
     scores: list[ScorePart] = field(default_factory=list)
     scores_included: bool = False
     ending_included: bool = False
+    referral: ReferralPart | None = None  # when the packet goes with a referral out
     people_notice: str = PEOPLE_NOTICE
     notes_notice: str = NOTES_NOTICE
     withheld: int = 0  # for the person releasing it, never printed on the packet
@@ -136,8 +143,10 @@ def _within(moment: datetime.datetime, request: ReleaseRequest) -> bool:
     return request.information_from <= timezone.localdate(moment) <= request.information_to
 
 
-def gather(*, client, authorization, request: ReleaseRequest, by, at) -> Packet:
-    """The packet for ``request`` under ``authorization`` (the caller has the core's permit)."""
+def gather(*, client, authorization, request: ReleaseRequest, by, at, referral=None) -> Packet:
+    """The packet for ``request`` under ``authorization`` (the caller has the core's permit);
+    with ``referral``, the referral's reason and handoff summary first, and its ServiceRequest
+    and Task."""
     wanted = covered(request.categories)
     people = list(Person.objects.filter(client=client).select_related("partner").order_by("pk"))
     guarded = guard([partner_view(p) for p in people], Audience.RELEASE_PACKET)
@@ -172,6 +181,11 @@ def gather(*, client, authorization, request: ReleaseRequest, by, at) -> Packet:
         build.practitioner.data(by),
         build.consent.data(authorization, now=at),
     ]
+    if referral is not None:
+        packet.referral = ReferralPart(
+            reason=referral.get_reason_display(), summary=clean(referral.handoff_summary)
+        )
+        packet.resources += [build.service_request.data(referral), build.task.data(referral)]
     if Category.PLAN in wanted:
         packet.plan_included = True
         _plan(packet, client, request, clean=clean, shown=shown, people=people)

@@ -86,3 +86,13 @@ def state(row: Authorization, now: datetime.datetime) -> str:
 
 def in_force(row: Authorization, now: datetime.datetime) -> bool:
     return row.signed_at is not None and not consent.standing(as_core(row), now)
+
+
+def record_start(client) -> datetime.date:
+    """The first day of the client's record here: the start of their first therapy relationship
+    (or the day they were added). A release without dates of its own runs from it."""
+    from django.db.models import Min
+
+    started = client.therapy_relationships.aggregate(first=Min("started_on"))["first"]
+    added = timezone.localdate(client.created_at)
+    return min(started, added) if started else added

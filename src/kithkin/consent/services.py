@@ -224,11 +224,14 @@ def describe(request: ReleaseRequest) -> str:
     return f"{kinds[:1].upper()}{kinds[1:]}, from {span}"
 
 
-def release_make(*, client, by, request: ReleaseRequest, ip: str | None = None) -> Disclosure:
+def release_make(
+    *, client, by, request: ReleaseRequest, referral=None, ip: str | None = None
+) -> Disclosure:
     """Releases what ``request`` asks for, if and only if the core's decision permits it: the
     packet (PDF and FHIR Bundle) is made, kept exactly as sent, and recorded for the accounting
     of disclosures, all in one transaction. A refusal writes no packet and no disclosure, only
-    an audit event with its reasons, and raises :class:`ReleaseRefused` with them."""
+    an audit event with its reasons, and raises :class:`ReleaseRefused` with them. With
+    ``referral`` (an external referral being sent) the packet carries it too."""
     with transaction.atomic():
         # Locked, so a revocation that lands during the release waits for it, or wins before it.
         rows = list(Authorization.objects.select_for_update().filter(client=client).order_by("pk"))
@@ -251,13 +254,13 @@ def release_make(*, client, by, request: ReleaseRequest, ip: str | None = None) 
             disclosure = None
         else:
             authorization = next(r for r in rows if r.pk == decision.authorization_id)
-            disclosure = _disclose(client, authorization, request, by=by, ip=ip)
+            disclosure = _disclose(client, authorization, request, by=by, ip=ip, referral=referral)
     if disclosure is None:
         raise ReleaseRefused(decision.reasons)
     return disclosure
 
 
-def _disclose(client, authorization, request, *, by, ip) -> Disclosure:
+def _disclose(client, authorization, request, *, by, ip, referral) -> Disclosure:
     recipient = request.recipient
     disclosure = Disclosure.objects.create(
         practice_id=client.practice_id,
@@ -272,13 +275,18 @@ def _disclose(client, authorization, request, *, by, ip) -> Disclosure:
         purpose=request.purpose,
         information_from=request.information_from,
         information_to=request.information_to,
-        description=describe(request),
+        description=("With a referral: " if referral is not None else "") + describe(request),
         packet_pdf=b"",
         packet_bundle="",
         packet_sha256="",
     )
     packet = packets.gather(
-        client=client, authorization=authorization, request=request, by=by, at=request.at
+        client=client,
+        authorization=authorization,
+        request=request,
+        by=by,
+        at=request.at,
+        referral=referral,
     )
     disclosure.packet_bundle = packets.bundle_text(packet, disclosure_id=disclosure.pk)
     disclosure.packet_pdf = render_pdf(

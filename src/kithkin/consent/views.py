@@ -233,7 +233,7 @@ def release_new(request, client_id: int):
             if row is not None:
                 form = ReleaseForm.for_authorization(
                     row,
-                    since=timezone.localdate(client.created_at),
+                    since=selectors.record_start(client),
                     today=timezone.localdate(),
                 )
         return _release_page(request, client, form)

@@ -67,6 +67,15 @@ class Referral(PracticeScoped):
     new_episode = models.ForeignKey(
         "relationships.Episode", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # An external referral's packet, released when it was sent and kept, as sent, for the
+    # accounting of disclosures (an internal transfer stays in the practice).
+    disclosure = models.OneToOneField(
+        "consent.Disclosure",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referral",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -14,8 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from kithkin.audit.services import audit_record
-from kithkin.consent.selectors import as_core
-from kithkin.core.consent import Party
+from kithkin.consent.selectors import as_core, record_start
+from kithkin.consent.services import ReleaseRefused, release_make
+from kithkin.core.consent import RECORD_PARTS, Party, ReleaseRequest, covered
 from kithkin.core.disclosure import Audience, guard, redact
 from kithkin.core.episodes import EndingType, Phase, TransitionRefused
 from kithkin.core.referrals import (
@@ -245,8 +246,35 @@ def referral_send(*, referral: Referral, by, ip: str | None = None) -> Referral:
     row.status = target
     row.sent_at = timezone.now()
     row.save(update_fields=["status", "sent_at", "updated_at"])
+    if not row.is_internal:
+        row.disclosure = _release(row, by=by, ip=ip)
+        row.save(update_fields=["disclosure"])
     _audit(by, "referral.send", row, ip, reason=f"under authorization {row.authorization_id}")
     return row
+
+
+def _release(referral: Referral, *, by, ip: str | None):
+    """The packet that goes with an external referral: everything its authorization covers (never
+    psychotherapy notes), from the record's dates it allows up to today, through the release
+    service, so the core decides, the guard runs and the accounting of disclosures has it."""
+    authorization = referral.authorization
+    today = timezone.localdate()
+    request = ReleaseRequest(
+        recipient=_recipient(referral),
+        categories=frozenset(covered(authorization.category_set) & RECORD_PARTS),
+        purpose=authorization.purposes[0],
+        information_from=authorization.information_from or record_start(referral.client),
+        information_to=min(authorization.information_to or today, today),
+        at=timezone.now(),
+    )
+    try:
+        return release_make(
+            client=referral.client, by=by, request=request, referral=referral, ip=ip
+        )
+    except ReleaseRefused as refused:
+        raise ReferralError(
+            "The referral's packet cannot be released: " + " ".join(refused.reasons)
+        ) from None
 
 
 @transaction.atomic

@@ -134,6 +134,14 @@ def release_cover(packet, *, disclosure_id: int) -> dict:
             _refs(resources, "Consent"),
         )
     ]
+    if packet.referral is not None:
+        sections.append(
+            _section(
+                "Referral",
+                [f"Reason: {packet.referral.reason}.", packet.referral.summary],
+                _refs(resources, "ServiceRequest"),
+            )
+        )
     if packet.plan_included:
         plan = packet.plan
         lines = []

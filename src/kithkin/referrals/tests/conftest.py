@@ -6,7 +6,14 @@ practice to bob, under an authorization that names him and covers her full recor
 
 import uuid
 
-from kithkin.consent.tests.conftest import OKAFOR, signed
+from kithkin.consent.tests.conftest import (  # noqa: F401 - fixtures for the referral tests
+    OKAFOR,
+    carols_record,
+    partners,
+    record,
+    released,
+    signed,
+)
 from kithkin.referrals import services
 from kithkin.relationships.models import Episode
 from kithkin.relationships.services import episode_open

@@ -259,3 +259,13 @@ def test_the_incoming_transfers_cost_the_same_queries_for_many(
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = http.get(reverse("referrals_incoming"))
     assert page.content.decode().count("Carol") >= 26
+
+
+def test_a_sent_referral_links_the_packet_released_with_it(world, login):
+    referral = services.referral_send(referral=external(world), by=world.alice)
+    page = (
+        login(world.alice)
+        .get(reverse("referral", args=[world.carol.pk, referral.pk]))
+        .content.decode()
+    )
+    assert reverse("disclosure", args=[world.carol.pk, referral.disclosure_id]) in page

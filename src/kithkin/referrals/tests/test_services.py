@@ -2,12 +2,14 @@
 the client over in one transaction. Personas: alice treats carol, bob is her colleague."""
 
 import datetime
+import json
 
 import pytest
 from django.utils import timezone
 
 from kithkin.audit.models import AuditEvent
 from kithkin.clients.models import Person
+from kithkin.consent.models import Disclosure
 from kithkin.consent.services import authorization_revoke
 from kithkin.partners.models import TherapyPartner
 from kithkin.referrals import services
@@ -341,3 +343,29 @@ def test_a_failing_step_of_the_transfer_undoes_every_step_before_it(world):
         services.referral_first_session(referral=referral, by=world.bob, side="receiver")
     # The old episode was closed on the way; the rollback reopened it.
     assert snapshot(world) == before
+
+
+def test_sending_an_external_referral_releases_its_packet_for_the_accounting(released):
+    world = released
+    referral = external(world)
+    sent = services.referral_send(referral=referral, by=world.alice)
+    disclosure = sent.disclosure
+    assert disclosure.recipient_name == "Dr Ngozi Okafor"
+    assert disclosure.description.startswith("With a referral: ")
+    assert disclosure.authorization_id == referral.authorization_id
+    bundle = json.loads(disclosure.packet_bundle)
+    kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
+    assert {"ServiceRequest", "Task", "CarePlan", "Encounter"} <= set(kinds)
+    # The authorization covers the plan and summaries, not the scores: minimum necessary.
+    assert "Observation" not in kinds and "QuestionnaireResponse" not in kinds
+    assert "Carol wants a specialist in trauma." in disclosure.packet_bundle
+    # The plan's text names Diane, who must not know she is discussed.
+    assert "Diane" not in disclosure.packet_bundle
+    assert AuditEvent.objects.filter(action="consent.release.disclose").count() == 1
+
+
+def test_an_internal_transfer_releases_nothing_outside(world):
+    referral = internal(world)
+    sent = services.referral_send(referral=referral, by=world.alice)
+    assert sent.disclosure is None
+    assert not Disclosure.objects.exists()
