@@ -32,6 +32,7 @@ SEARCH_PARAMS = {
     "Goal": frozenset({"patient", "lifecycle-status", "_lastUpdated"}),
     "ServiceRequest": frozenset({"patient"}),
     "Task": frozenset({"patient"}),
+    "Consent": frozenset({"patient"}),
     "AuditEvent": frozenset({"patient", "date"}),
 }
 LAST_UPDATED = "Prefix ge, gt, le or lt and a date or an instant with its zone; repeat for a range"
@@ -67,6 +68,7 @@ READS = (
     "CarePlan",
     "ServiceRequest",
     "Task",
+    "Consent",
     "Practitioner",
     "PractitionerRole",
     "CareTeam",

@@ -10,10 +10,12 @@ import datetime
 from urllib.parse import urlencode
 
 from django.db.models import Q
+from django.utils import timezone
 
 from kithkin.accounts.models import User
 from kithkin.audit.models import AuditEvent
 from kithkin.clients.models import Client, Person
+from kithkin.consent.models import Authorization
 from kithkin.core.disclosure import DISCLOSABLE, Audience, guard
 from kithkin.fhir import codes
 from kithkin.fhir import resources as build
@@ -402,6 +404,7 @@ OWNER = {
     "CarePlan": (PlanVersion, "plan__client_id"),
     "ServiceRequest": (Referral, "client_id"),
     "Task": (Referral, "client_id"),
+    "Consent": (Authorization, "client_id"),
 }
 
 
@@ -439,6 +442,16 @@ def care_plan_of(client, pk: int) -> list:
     """The CarePlan of one version (``versions_placed``)."""
     version = care_plans_of(client).filter(pk=pk).first()
     return care_plans([version]) if version is not None else []
+
+
+def authorizations_of(client):
+    """The client's authorizations to release information, each as a Consent."""
+    return Authorization.objects.filter(client=client).order_by("pk")
+
+
+def consents(rows) -> list:
+    now = timezone.now()
+    return [build.consent.data(row, now=now) for row in rows]
 
 
 def referrals_of(client):
@@ -484,6 +497,8 @@ def read(client, resource_type: str, pk: int):
         found = [build.goal.data(g, client_id=client.pk) for g in goals]
     elif resource_type == "CarePlan":
         found = care_plan_of(client, pk)
+    elif resource_type == "Consent":
+        found = consents(authorizations_of(client).filter(pk=pk))
     elif resource_type in ("ServiceRequest", "Task"):
         rows = referrals_of(client).filter(pk=pk)
         found = referral_resources(rows, resource_type=resource_type)

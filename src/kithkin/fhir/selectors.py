@@ -10,13 +10,16 @@ for them.
 from typing import NamedTuple
 
 from django.db.models import OuterRef, Prefetch, Subquery
+from django.utils import timezone
 
 from kithkin.audit.models import AuditEvent
 from kithkin.clients.models import Person
+from kithkin.consent.models import Authorization
 from kithkin.fhir import resources as build
 from kithkin.measures.instruments import instruments_on_record
 from kithkin.measures.models import Answer, Response
 from kithkin.plans.models import CheckIn, Plan, PlanVersion
+from kithkin.referrals.models import Referral
 from kithkin.relationships.models import Episode, TherapyRelationship
 from kithkin.schedule.models import Session
 from kithkin.spheres.models import SphereMap
@@ -124,6 +127,14 @@ def resources_for_client(client) -> list:
     for plan in plans:
         found += plan_resources(plan, client_id=client.pk)
     found += response_resources(responses, on_record, answers=answers)
+    # The client's authorizations to release information, and their referrals out.
+    now = timezone.now()
+    found += [
+        build.consent.data(a, now=now)
+        for a in Authorization.objects.filter(client=client).order_by("pk")
+    ]
+    for referral in Referral.objects.filter(client=client).order_by("pk"):
+        found += [build.service_request.data(referral), build.task.data(referral)]
     return found
 
 

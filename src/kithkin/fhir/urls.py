@@ -42,6 +42,8 @@ urlpatterns = [
         views.service_request_read,
         name="fhir_service_request",
     ),
+    path("Consent", views.consent_search, name="fhir_consent_search"),
+    path("Consent/<int:authorization_id>", views.consent_read, name="fhir_consent"),
     path("Task", views.task_search, name="fhir_task_search"),
     path("Task/<int:referral_id>", views.task_read, name="fhir_task"),
     path("Practitioner", views.practitioner_search, name="fhir_practitioner_search"),

@@ -419,6 +419,25 @@ def _referral_search(request, resource_type: str):
     )
 
 
+@fhir_read("Consent")
+def consent_search(request):
+    """The client's authorizations to release information, signed or not, as Consent."""
+    params = _allowed(request, "Consent")
+    client = _client(request, search.patient_id(params))
+    rows = search.authorizations_of(client)
+    return _search(
+        request,
+        rows,
+        lambda page: search.released(client, search.consents(page)),
+        total_rows=rows,
+    )
+
+
+@fhir_read("Consent")
+def consent_read(request, authorization_id: int):
+    return _read(request, "Consent", authorization_id)
+
+
 @fhir_read("ServiceRequest")
 def service_request_search(request):
     return _referral_search(request, "ServiceRequest")

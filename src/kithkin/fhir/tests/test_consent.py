@@ -52,3 +52,17 @@ def test_a_draft_is_proposed_and_a_revoked_or_expired_one_inactive(world):
     assert consent.data(signed, now=later)["status"] == "inactive"  # past its date
     revoked = authorization_revoke(authorization=signed, by=world.carol_login, via="portal")
     assert consent.data(revoked, now=timezone.now())["status"] == "inactive"
+
+
+def test_the_facade_serves_the_clients_consents_to_her_clinicians_alone(world, fhir):
+    signed = sign(world, _draft(world))
+    pending = _draft(world)
+    found = fhir("Consent", "alice", patient=world.carol.pk).json()
+    assert found["total"] == 2
+    statuses = {e["resource"]["id"]: e["resource"]["status"] for e in found["entry"]}
+    assert statuses == {str(signed.pk): "active", str(pending.pk): "proposed"}
+    read = fhir(f"Consent/{signed.pk}", "sam")
+    assert read.status_code == 200 and read.json()["resourceType"] == "Consent"
+    assert fhir(f"Consent/{signed.pk}", "bob").status_code == 404
+    assert fhir(f"Consent/{signed.pk}", "mallory").status_code == 404
+    assert fhir("Consent", "bob", patient=world.carol.pk).status_code == 404

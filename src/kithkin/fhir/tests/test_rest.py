@@ -229,6 +229,16 @@ def test_everything_holds_the_record_without_the_unaware_roommate(record, fhir):
         assert entry.fullUrl.endswith(f"{entry.resource.get_resource_type()}/{entry.resource.id}")
 
 
+def test_everything_holds_her_consents_and_referrals(record, fhir):
+    from kithkin.referrals.tests.conftest import carols_referral
+
+    referral = carols_referral(record)
+    found = bundle(fhir(f"Patient/{record.carol.pk}/$everything", "alice"))
+    ids = {(e.resource.get_resource_type(), e.resource.id) for e in found.entry}
+    assert ("Consent", str(referral.authorization_id)) in ids
+    assert ("ServiceRequest", str(referral.pk)) in ids and ("Task", str(referral.pk)) in ids
+
+
 def test_everything_is_refused_like_a_read(record, fhir):
     for who in ("bob", "adam", "mallory"):
         outcome(fhir(f"Patient/{record.carol.pk}/$everything", who), 404, "not-found")
@@ -242,6 +252,7 @@ def _reads(world) -> dict[str, int]:
 
     referral = carols_referral(world).pk
     return {
+        "Consent": carols_referral(world).authorization_id,
         "Patient": world.carol.pk,
         "Encounter": world.session.pk,
         "Observation": world.response.pk,
