@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from kithkin.audit.services import audit_record
 from kithkin.clients.models import Client, Person
+from kithkin.consent.models import Authorization
 from kithkin.fhir import resources as build
 from kithkin.fhir.models import EXPORT_LIFETIME, ExportJob
 from kithkin.fhir.release import released_json
@@ -41,6 +42,7 @@ from kithkin.fhir.valid import unremembered
 from kithkin.measures.instruments import instruments_on_record
 from kithkin.measures.models import Response
 from kithkin.plans.models import Plan, PlanVersion
+from kithkin.referrals.models import Referral
 from kithkin.relationships.models import Episode, TherapyRelationship
 from kithkin.schedule.models import Session
 from kithkin.spheres.models import SphereEntry, SphereMap
@@ -60,6 +62,9 @@ EXPORT_TYPES = (
     "Goal",
     "QuestionnaireResponse",
     "Observation",
+    "Consent",
+    "ServiceRequest",
+    "Task",
 )
 OUTPUT_FORMATS = frozenset({"application/fhir+ndjson", "application/ndjson", "ndjson"})
 NDJSON = "application/fhir+ndjson"
@@ -469,6 +474,17 @@ def _batch_resources(batch, *, wanted: set[str], on_record: dict):
             lambda r: r.client_id,
         )
         answers = answers_by_response([r for rows in responses.values() for r in rows])
+    consents = {}
+    if "Consent" in wanted:
+        consents = _grouped(
+            Authorization.objects.filter(client_id__in=ids).order_by("pk"), lambda a: a.client_id
+        )
+    referrals = {}
+    if wanted & {"ServiceRequest", "Task"}:
+        referrals = _grouped(
+            Referral.objects.filter(client_id__in=ids).order_by("pk"), lambda r: r.client_id
+        )
+    now = timezone.now()
     for client in batch:
         found = [build.patient.data(client)]
         mine = people.get(client.pk, [])
@@ -493,4 +509,7 @@ def _batch_resources(batch, *, wanted: set[str], on_record: dict):
         for plan in plans.get(client.pk, []):
             found += plan_resources(plan, client_id=client.pk)
         found += response_resources(responses.get(client.pk, []), on_record, answers=answers)
+        found += [build.consent.data(a, now=now) for a in consents.get(client.pk, [])]
+        for referral in referrals.get(client.pk, []):
+            found += [build.service_request.data(referral), build.task.data(referral)]
         yield found

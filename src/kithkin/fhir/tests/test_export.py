@@ -505,3 +505,20 @@ def test_an_export_sets_the_process_objects_aside_from_the_collector_only_while_
     with _batch_collections():
         assert gc.get_freeze_count() > before
     assert gc.get_freeze_count() == before
+
+
+def test_authorizations_and_referrals_are_exported_as_consent_service_request_and_task(
+    record, kickoff, fhir
+):
+    from kithkin.referrals.tests.conftest import carols_referral
+
+    referral = carols_referral(record)
+    manifest = manifest_of(fhir, kickoff(_type="Consent,ServiceRequest,Task"))
+    assert [item["type"] for item in manifest["output"]] == ["Consent", "ServiceRequest", "Task"]
+    data = files_of(fhir, manifest)
+    [consent] = lines(data["Consent"])
+    assert consent["id"] == str(referral.authorization_id) and consent["status"] == "active"
+    [request] = lines(data["ServiceRequest"])
+    assert request["supportingInfo"] == [{"reference": f"Consent/{referral.authorization_id}"}]
+    [task] = lines(data["Task"])
+    assert task["focus"] == {"reference": f"ServiceRequest/{referral.pk}"}
