@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-long bench bench-measures bench-fhir bench-export lint lock clean
+.PHONY: install run test test-long bench bench-measures bench-fhir bench-export bench-release lint lock clean
 
 install: $(STAMP)
 
@@ -33,6 +33,10 @@ bench-measures: install
 
 bench-export: install
 	@$(BIN)/python bench/export.py
+
+# Issue 8: signing an authorization and releasing a long record's packet (PDF and FHIR Bundle).
+bench-release: install
+	@$(BIN)/python bench/release.py
 
 # Issue 7's targets: a FHIR read and $everything for a 300-session client, 10,000 clients.
 bench-fhir: install

@@ -14,7 +14,7 @@ from kithkin.audit.request import client_ip
 from kithkin.consent import selectors, services
 from kithkin.consent.forms import PortalRevokeForm, SignForm
 from kithkin.consent.models import Authorization
-from kithkin.consent.views import pdf_response
+from kithkin.consent.views import done, pdf_response
 from kithkin.core.access import Action
 from kithkin.web.forms import form_status
 
@@ -68,21 +68,20 @@ def portal_consent_sign(request, authorization_id: int):
     client = portal_client(request, Action.PORTAL_CONSENT)
     row = _own(client, authorization_id)
     form = SignForm(request.POST)
-    if form.is_valid():
-        try:
-            services.authorization_sign(
-                authorization=row,
-                by=request.user,
-                typed_name=form.cleaned_data["typed_name"],
-                shown_sha256=form.cleaned_data["shown"],
-                via=Authorization.Via.PORTAL,
-                ip=client_ip(request),
-            )
-        except services.ConsentError as refused:
-            form.add_error(None, str(refused))
-        else:
-            messages.success(request, "Signed. Your copy is below to keep.")
-            return redirect("portal_consent", row.pk)
+    signed = done(
+        form,
+        lambda data: services.authorization_sign(
+            authorization=row,
+            by=request.user,
+            typed_name=data["typed_name"],
+            shown_sha256=data["shown"],
+            via=Authorization.Via.PORTAL,
+            ip=client_ip(request),
+        ),
+    )
+    if signed:
+        messages.success(request, "Signed. Your copy is below to keep.")
+        return redirect("portal_consent", row.pk)
     return _page(request, client, row, sign_form=form, status=form_status(form))
 
 
@@ -92,19 +91,15 @@ def portal_consent_revoke(request, authorization_id: int):
     client = portal_client(request, Action.PORTAL_CONSENT)
     row = _own(client, authorization_id)
     form = PortalRevokeForm(request.POST)
-    if form.is_valid():
-        try:
-            services.authorization_revoke(
-                authorization=row,
-                by=request.user,
-                via=Authorization.Via.PORTAL,
-                ip=client_ip(request),
-            )
-        except services.ConsentError as refused:
-            form.add_error(None, str(refused))
-        else:
-            messages.success(request, "Revoked. Nothing more will be released under it.")
-            return redirect("portal_consent", row.pk)
+    revoked = done(
+        form,
+        lambda data: services.authorization_revoke(
+            authorization=row, by=request.user, via=Authorization.Via.PORTAL, ip=client_ip(request)
+        ),
+    )
+    if revoked:
+        messages.success(request, "Revoked. Nothing more will be released under it.")
+        return redirect("portal_consent", row.pk)
     return _page(request, client, row, revoke_form=form, status=form_status(form))
 
 

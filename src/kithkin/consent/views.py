@@ -41,6 +41,19 @@ def _url(row) -> str:
     return reverse("consent", args=[row.client_id, row.pk])
 
 
+def done(form, write) -> bool:
+    """Whether ``form`` is valid and ``write(cleaned_data)`` took it. A service's refusal goes
+    on the form in its own words, so the page shows it beside what was sent."""
+    if not form.is_valid():
+        return False
+    try:
+        write(form.cleaned_data)
+    except services.ConsentError as refused:
+        form.add_error(None, str(refused))
+        return False
+    return True
+
+
 def pdf_response(data: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -81,18 +94,18 @@ def _list(request, client, *, form=None):
 def consent_new(request, client_id: int):
     client = client_for(request, client_id, Action.CHANGE_CLIENT)
     form = DraftForm(request.POST)
-    if form.is_valid():
-        try:
-            row = services.authorization_draft(
-                client=client, by=request.user, ip=client_ip(request), **form.cleaned_data
+    drafted = []
+
+    def draft(data):
+        drafted.append(
+            services.authorization_draft(
+                client=client, by=request.user, ip=client_ip(request), **data
             )
-        except services.ConsentError as refused:
-            form.add_error(None, str(refused))
-        else:
-            messages.success(
-                request, "Drafted. Go through the text with the client before they sign."
-            )
-            return redirect(_url(row))
+        )
+
+    if done(form, draft):
+        messages.success(request, "Drafted. Go through the text with the client before they sign.")
+        return redirect(_url(drafted[0]))
     return _list(request, client, form=form)
 
 
@@ -134,22 +147,21 @@ def consent_sign(request, client_id: int, authorization_id: int):
     client = client_for(request, client_id, Action.CHANGE_CLIENT)
     row = _authorization(client, authorization_id)
     form = OfficeSignForm(request.POST)
-    if form.is_valid():
-        try:
-            services.authorization_sign(
-                authorization=row,
-                by=request.user,
-                typed_name=form.cleaned_data["typed_name"],
-                shown_sha256=form.cleaned_data["shown"],
-                via=Authorization.Via.OFFICE,
-                representative_authority=form.cleaned_data["representative_authority"],
-                ip=client_ip(request),
-            )
-        except services.ConsentError as refused:
-            form.add_error(None, str(refused))
-        else:
-            messages.success(request, "Signed. Give the client their copy.")
-            return redirect(_url(row))
+    signed = done(
+        form,
+        lambda data: services.authorization_sign(
+            authorization=row,
+            by=request.user,
+            typed_name=data["typed_name"],
+            shown_sha256=data["shown"],
+            via=Authorization.Via.OFFICE,
+            representative_authority=data["representative_authority"],
+            ip=client_ip(request),
+        ),
+    )
+    if signed:
+        messages.success(request, "Signed. Give the client their copy.")
+        return redirect(_url(row))
     return _page(request, client, row, sign_form=form, status=form_status(form))
 
 
@@ -159,20 +171,19 @@ def consent_revoke(request, client_id: int, authorization_id: int):
     client = client_for(request, client_id, Action.CHANGE_CLIENT)
     row = _authorization(client, authorization_id)
     form = RevokeForm(request.POST)
-    if form.is_valid():
-        try:
-            services.authorization_revoke(
-                authorization=row,
-                by=request.user,
-                via=Authorization.Via.OFFICE,
-                note=form.cleaned_data["note"],
-                ip=client_ip(request),
-            )
-        except services.ConsentError as refused:
-            form.add_error(None, str(refused))
-        else:
-            messages.success(request, "Revoked. Nothing more is released under it.")
-            return redirect(_url(row))
+    revoked = done(
+        form,
+        lambda data: services.authorization_revoke(
+            authorization=row,
+            by=request.user,
+            via=Authorization.Via.OFFICE,
+            note=data["note"],
+            ip=client_ip(request),
+        ),
+    )
+    if revoked:
+        messages.success(request, "Revoked. Nothing more is released under it.")
+        return redirect(_url(row))
     return _page(request, client, row, revoke_form=form, status=form_status(form))
 
 
