@@ -109,6 +109,14 @@ def client_for(request, client_id: int, action: Action) -> Client:
     raise Http404("No such client")
 
 
+def shows_controls(request, client, action: Action = Action.CHANGE_CLIENT) -> bool:
+    """Whether a page shows the forms for ``action``: the policy decides, so a supervisor or an
+    emergency reader sees the record without controls that would only answer 403."""
+    if getattr(request, "emergency_access", False):
+        return False
+    return can(actor_for(request.user), action, record_for(client)).allowed
+
+
 def require_in_practice(action: Action, *, audited: bool = True):
     """Decorator for practice-wide pages (the caseload, adding a client, the portal).
 

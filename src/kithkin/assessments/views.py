@@ -7,11 +7,11 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from kithkin.accounts.access import actor_for, client_for, record_for
+from kithkin.accounts.access import client_for, shows_controls
 from kithkin.assessments import icd10, selectors, services
 from kithkin.assessments.forms import AssessmentForm
 from kithkin.audit.request import client_ip
-from kithkin.core.access import Action, can
+from kithkin.core.access import Action
 from kithkin.core.assessments import LEVELS, AssessmentRefused
 from kithkin.web.forms import form_status
 
@@ -83,12 +83,7 @@ def _page(request, client, *, page=None, form=None, status=200):
             episode_id=_number(request.GET.get("episode")),
             version=_number(request.GET.get("version")),
         )
-    # The policy decides whether the form shows: a supervisor or an emergency reader sees the
-    # assessment without controls that would only answer 403.
-    is_treating = (
-        not getattr(request, "emergency_access", False)
-        and can(actor_for(request.user), Action.CHANGE_CLIENT, record_for(client)).allowed
-    )
+    is_treating = shows_controls(request, client)
     may_change = is_treating and page.own is not None and page.shown is page.own
     editing = (
         may_change

@@ -12,22 +12,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from kithkin.accounts.access import actor_for, client_for, record_for
+from kithkin.accounts.access import client_for, shows_controls
 from kithkin.audit.request import client_ip
 from kithkin.consent import selectors, services
 from kithkin.consent.forms import DraftForm, OfficeSignForm, ReleaseForm, RevokeForm
 from kithkin.consent.models import Authorization
-from kithkin.core.access import Action, can
+from kithkin.core.access import Action
 from kithkin.core.consent import Category, Party, ReleaseRequest
 from kithkin.web.forms import form_status
 from kithkin.web.pdf import render_pdf
-
-
-def _may_change(request, client) -> bool:
-    return (
-        not getattr(request, "emergency_access", False)
-        and can(actor_for(request.user), Action.CHANGE_CLIENT, record_for(client)).allowed
-    )
 
 
 def _authorization(client, authorization_id: int) -> Authorization:
@@ -72,7 +65,7 @@ def consents(request, client_id: int):
 
 def _list(request, client, *, form=None):
     now = timezone.now()
-    may_change = _may_change(request, client)
+    may_change = shows_controls(request, client)
     rows = list(selectors.authorizations_of(client))
     for row in rows:
         row.state = selectors.state(row, now)
@@ -120,7 +113,7 @@ def consent(request, client_id: int, authorization_id: int):
 
 def _page(request, client, row, *, sign_form=None, revoke_form=None, status=200):
     now = timezone.now()
-    may_change = _may_change(request, client)
+    may_change = shows_controls(request, client)
     row.state = selectors.state(row, now)
     live = selectors.in_force(row, now)
     if may_change and row.signed_at is None and row.revoked_at is None:
@@ -291,7 +284,7 @@ def disclosure(request, client_id: int, disclosure_id: int):
     row = selectors.disclosure_of(client, disclosure_id)
     if row is None:
         raise Http404("No such disclosure of this client")
-    context = {"client": client, "disclosure": row, "may_change": _may_change(request, client)}
+    context = {"client": client, "disclosure": row, "may_change": shows_controls(request, client)}
     return render(request, "consent/disclosure.html", context)
 
 

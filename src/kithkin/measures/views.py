@@ -9,9 +9,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from kithkin.accounts.access import actor_for, client_for, record_for
+from kithkin.accounts.access import client_for, shows_controls
 from kithkin.audit.request import client_ip
-from kithkin.core.access import Action, can
+from kithkin.core.access import Action
 from kithkin.core.instruments import InstrumentError
 from kithkin.measures import selectors, services
 from kithkin.measures.forms import (
@@ -25,15 +25,6 @@ from kithkin.measures.instruments import instruments_for
 from kithkin.measures.models import Alert, Response
 from kithkin.measures.services import KIOSK_SESSION_KEY, MeasuresError, token_hash
 from kithkin.web.forms import form_status
-
-
-def _allowed(request, client, action: Action) -> bool:
-    # The policy decides whether the forms show: a supervisor or an emergency reader sees the
-    # page without controls that would only answer 403.
-    return (
-        not getattr(request, "emergency_access", False)
-        and can(actor_for(request.user), action, record_for(client)).allowed
-    )
 
 
 def _refuse(form, refused: ValueError) -> None:
@@ -68,8 +59,8 @@ def _page(
     status=200,
 ):
     page = selectors.measures_page(client)
-    may_change = _allowed(request, client, Action.CHANGE_CLIENT)
-    may_acknowledge = _allowed(request, client, Action.ACKNOWLEDGE_ALERT)
+    may_change = shows_controls(request, client, Action.CHANGE_CLIENT)
+    may_acknowledge = shows_controls(request, client, Action.ACKNOWLEDGE_ALERT)
     ack_forms = ack_forms or {}
     alerts = [
         {"alert": alert, "form": ack_forms.get(alert.pk) or AcknowledgeForm(prefix=f"a{alert.pk}")}

@@ -18,10 +18,10 @@ from kithkin.accounts.access import (
     audit_access,
     client_for,
     psychotherapy_note_for,
-    record_for,
+    shows_controls,
 )
 from kithkin.audit.request import client_ip
-from kithkin.core.access import Action, can
+from kithkin.core.access import Action
 from kithkin.core.notes import FIELDS, LABELS
 from kithkin.notes import selectors, services
 from kithkin.notes.forms import AddendumForm, ProgressNoteForm, PsychotherapyNoteForm
@@ -185,12 +185,7 @@ def _page(request, client, session, *, note_form=None, addendum_form=None, statu
     if note is False:
         note = selectors.note_of(session)
     actor = actor_for(request.user)
-    # The policy decides whether the forms show: a supervisor or an emergency reader sees the
-    # note without controls that would only answer 403.
-    may_change = (
-        not getattr(request, "emergency_access", False)
-        and can(actor, Action.CHANGE_CLIENT, record_for(client)).allowed
-    )
+    may_change = shows_controls(request, client)
     author_id = note.author_id if note else session.therapist_id
     if note is not None:
         audit_access(

@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from kithkin.accounts.access import actor_for, client_for, record_for
+from kithkin.accounts.access import client_for, shows_controls
 from kithkin.audit.request import client_ip
-from kithkin.core.access import Action, can
+from kithkin.core.access import Action
 from kithkin.core.plans import PlanError, diff
 from kithkin.plans import selectors, services
 from kithkin.plans.forms import (
@@ -26,15 +26,6 @@ from kithkin.plans.forms import (
 )
 from kithkin.plans.services import GoalInput, Progress, SignedVersionError
 from kithkin.web.forms import form_status
-
-
-def _may_change(request, client) -> bool:
-    # The policy decides whether the forms show: a supervisor or an emergency reader sees the
-    # plan without controls that would only answer 403.
-    return (
-        not getattr(request, "emergency_access", False)
-        and can(actor_for(request.user), Action.CHANGE_CLIENT, record_for(client)).allowed
-    )
 
 
 def _refuse(form, refused: PlanError) -> None:
@@ -63,7 +54,7 @@ def plan(request, client_id: int):
 
 def _plan_page(request, client, *, start_form=None, revise_form=None, status=200):
     page = selectors.plan_page(client)
-    may_change = _may_change(request, client)
+    may_change = shows_controls(request, client)
     if may_change and page.plan is None:
         start_form = start_form or StartForm()
     if may_change and page.current is not None and page.draft is None:
@@ -146,7 +137,7 @@ def _version_page(
 ):
     [version] = selectors.with_goals([version])
     selectors.flag_goals(version.goal_list, today=timezone.localdate())
-    may_change = _may_change(request, client)
+    may_change = shows_controls(request, client)
     editing = may_change and not version.is_signed
     people = selectors.people_of(client) if editing else []
     goal_forms = goal_forms or {}

@@ -12,23 +12,18 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from kithkin.accounts.access import actor_for, client_for, record_for, require_in_practice
+from kithkin.accounts.access import (
+    client_for,
+    require_in_practice,
+    shows_controls,
+)
 from kithkin.audit.request import client_ip
-from kithkin.core.access import Action, can
+from kithkin.core.access import Action
 from kithkin.core.referrals import MOVE_LABELS, Side, Status, moves
 from kithkin.referrals import selectors, services
 from kithkin.referrals.access import referral_for
 from kithkin.referrals.forms import MoveForm, ReferralForm
 from kithkin.web.forms import form_status
-
-
-def _may_change(request, client) -> bool:
-    # A supervisor or an emergency reader sees the referrals without controls that would
-    # only answer 403.
-    return (
-        not getattr(request, "emergency_access", False)
-        and can(actor_for(request.user), Action.CHANGE_CLIENT, record_for(client)).allowed
-    )
 
 
 def _referral_url(referral) -> str:
@@ -41,7 +36,7 @@ def referrals(request, client_id: int):
     context = {
         "client": client,
         "referrals": list(selectors.referrals_of(client)),
-        "may_change": _may_change(request, client),
+        "may_change": shows_controls(request, client),
     }
     return render(request, "referrals/referrals.html", context)
 
@@ -93,7 +88,7 @@ def referral_new(request, client_id: int):
 
 def _page(request, reached, *, form=None, status=200):
     referral, side = reached.referral, reached.side
-    may_act = side is Side.RECEIVER or _may_change(request, reached.client)
+    may_act = side is Side.RECEIVER or shows_controls(request, reached.client)
     available = moves(referral.status, referral.kind, side) if may_act else ()
     context = {
         "client": reached.client,

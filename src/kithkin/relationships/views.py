@@ -9,9 +9,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from kithkin.accounts.access import actor_for, client_for, record_for
+from kithkin.accounts.access import client_for, shows_controls
 from kithkin.audit.request import client_ip
-from kithkin.core.access import Action, can
+from kithkin.core.access import Action
 from kithkin.core.episodes import EndingType, Phase, TransitionRefused
 from kithkin.relationships import selectors, services
 from kithkin.relationships.forms import OpenEpisodeForm, TransitionForm
@@ -83,12 +83,7 @@ def episode_transition(request, client_id: int, episode_id: int):
 
 def _page(request, client, *, open_form=None, transition_forms=None, status=200):
     timeline = selectors.timeline(client=client)
-    # The policy decides whether the forms show: a supervisor or an emergency reader sees the
-    # journey without controls that would only answer 403.
-    may_change = (
-        not getattr(request, "emergency_access", False)
-        and can(actor_for(request.user), Action.CHANGE_CLIENT, record_for(client)).allowed
-    )
+    may_change = shows_controls(request, client)
     transition_forms = transition_forms or {}
     showing = {story.episode.pk for story in timeline.open_episodes}
     for pk, form in transition_forms.items():

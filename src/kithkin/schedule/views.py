@@ -11,23 +11,19 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
-from kithkin.accounts.access import actor_for, client_for, record_for, require_in_practice
+from kithkin.accounts.access import (
+    actor_for,
+    client_for,
+    require_in_practice,
+    shows_controls,
+)
 from kithkin.accounts.models import User
 from kithkin.audit.request import client_ip
-from kithkin.core.access import Action, can
+from kithkin.core.access import Action
 from kithkin.core.schedule import Week
 from kithkin.schedule import selectors, services
 from kithkin.schedule.forms import OutcomeForm, SessionForm
 from kithkin.web.forms import form_status
-
-
-def _may_change(request, client) -> bool:
-    """Whether to show forms: a supervisor or an emergency reader sees the sessions without
-    controls that would only answer 403."""
-    return (
-        not getattr(request, "emergency_access", False)
-        and can(actor_for(request.user), Action.CHANGE_CLIENT, record_for(client)).allowed
-    )
 
 
 def _refuse(form, refused: services.SessionError) -> None:
@@ -53,7 +49,7 @@ def client_sessions(request, client_id: int):
     context = {
         "client": client,
         "sessions": selectors.client_sessions(client=client),
-        "may_schedule": _may_change(request, client),
+        "may_schedule": shows_controls(request, client),
     }
     return render(request, "schedule/session_list.html", context)
 
@@ -163,7 +159,7 @@ def session_outcome(request, client_id: int, session_id: int):
 
 
 def _detail(request, client, session, *, outcome_form=None, status=200):
-    own = session.therapist_id == request.user.pk and _may_change(request, client)
+    own = session.therapist_id == request.user.pk and shows_controls(request, client)
     context = {
         "client": client,
         "session": session,
