@@ -9,10 +9,13 @@ from django.template.loader import render_to_string
 
 
 def render_pdf(template: str, context: dict) -> bytes:
+    return pdf_of(render_to_string(template, context))
+
+
+def pdf_of(html: str) -> bytes:
     # Imported here: WeasyPrint loads Pango at import, and most requests never make a PDF.
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 
-    html = render_to_string(template, context)
     fetcher = URLFetcher(allowed_protocols=["data"])
     return HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf()
