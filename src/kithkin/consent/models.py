@@ -9,6 +9,7 @@ its field. A row is never deleted: HIPAA keeps an authorization six years (164.5
 from django.conf import settings
 from django.db import models
 
+from kithkin.consent.text import CATEGORY_LABELS
 from kithkin.core.consent import Category
 from kithkin.crypto.fields import EncryptedBytesField, EncryptedTextField
 from kithkin.practices.models import PracticeScoped
@@ -86,6 +87,10 @@ class Authorization(PracticeScoped):
     @property
     def category_set(self) -> frozenset[Category]:
         return frozenset(Category(c) for c in self.categories)
+
+    @property
+    def category_labels(self) -> str:
+        return "; ".join(CATEGORY_LABELS[c] for c in sorted(self.category_set))
 
 
 class Disclosure(PracticeScoped):
