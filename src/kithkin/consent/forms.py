@@ -10,7 +10,9 @@ from kithkin.core.consent import Category
 DATE = {"type": "date"}
 TEXT = {"rows": 3}
 
-CATEGORY_CHOICES = [(str(c), CATEGORY_LABELS[c].capitalize()) for c in Category]
+CATEGORY_CHOICES = [
+    (str(c), CATEGORY_LABELS[c][:1].upper() + CATEGORY_LABELS[c][1:]) for c in Category
+]
 # What a packet can carry: never psychotherapy notes (kithkin.consent.services.NOTES_STAY).
 RELEASE_CHOICES = [
     (value, label) for value, label in CATEGORY_CHOICES if value != "psychotherapy_notes"

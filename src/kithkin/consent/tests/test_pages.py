@@ -99,6 +99,7 @@ def test_carol_reads_signs_keeps_a_copy_and_revokes_in_her_portal(world, login):
     assert "Dr Ngozi Okafor" in listing and "Waiting for a signature" in listing
     office = login(world.alice).get(reverse("consents", args=[world.carol.pk])).content.decode()
     assert "My questionnaire scores" in office and "My treatment plan" in office
+    assert "My questionnaire scores (such as PHQ-9 and GAD-7)</label>" in office
     web = login(world.carol_login)
     page = web.get(reverse("portal_consent", args=[row.pk])).content.decode()
     assert "I, Carol Quill, authorize Riverside" in page
