@@ -184,6 +184,27 @@ MATRIX = {
     "referral": row(302, 200, 404, 200, 404, 404, 404, 404),
     "referral_move": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
     "referrals_incoming": CLINICIANS_ONLY,
+    # Reaching out (issue 9): the public inquiry form and its thank-you page take no login and
+    # are the same for everyone, signed in or not (inquiries/tests/test_public_form.py).
+    "inquiry_new": row(200, 200, 200, 200, 200, 200, 200, 200),
+    "inquiry_thanks": row(200, 200, 200, 200, 200, 200, 200, 200),
+    # The queue is the practice's staff's, admins included (they call people back); mallory
+    # works her own practice's. One inquiry of riverside's: its staff open it, clients work no
+    # queue (403), mallory does not find it (404). Empty forms name what is missing (422).
+    "inquiries": row(302, 200, 200, 200, 200, 403, 403, 200),
+    "inquiry": row(302, 200, 200, 200, 200, 403, 403, 404),
+    "inquiry_respond": row(302, 422, 422, 422, 422, 403, 403, 404, method="post"),
+    "inquiry_close": row(302, 422, 422, 422, 422, 403, 403, 404, method="post"),
+    # Matching (issue 9): each clinician keeps their own profile and reads the practice's. The
+    # suggestions quote what the inquiry wants to work on, so they are clinicians' (the admin
+    # 403); an accept naming no therapist is told to choose one (422); mallory does not find
+    # riverside's inquiry (404). The next best fit for carol is her treating therapist's to
+    # look for, as the referral it leads to is (sam reads the record but does not refer).
+    "profile_edit": CLINICIANS_ONLY,
+    "therapist_profiles": CLINICIANS_ONLY,
+    "inquiry_matches": row(302, 200, 200, 200, 403, 403, 403, 404),
+    "inquiry_match_accept": row(302, 422, 422, 422, 403, 403, 403, 404, method="post"),
+    "client_matches": row(302, 200, 404, 403, 404, 404, 404, 404),
 }
 
 # The FHIR facade (issue 7). Its CapabilityStatement is public, as every FHIR server's is; a path
@@ -292,7 +313,15 @@ def arguments(world):
         "event_id": _an_event(world),
         "referral_id": _a_referral(world),
         **_a_release(world),
+        "practice_slug": world.practice.slug,
+        "inquiry_id": _an_inquiry(world),
     }
+
+
+def _an_inquiry(world) -> int:
+    from kithkin.inquiries.tests.conftest import robins_inquiry
+
+    return robins_inquiry(world).pk
 
 
 def _a_release(world) -> dict:

@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "kithkin.consent",
     "kithkin.imports",
     "kithkin.referrals",
+    "kithkin.inquiries",
+    "kithkin.matching",
     "kithkin.audit",
     "kithkin.crypto",
     "kithkin.web",

@@ -52,4 +52,6 @@ urlpatterns = [
     path("", include("kithkin.consent.urls")),
     path("", include("kithkin.imports.urls")),
     path("", include("kithkin.referrals.urls")),
+    path("", include("kithkin.inquiries.urls")),
+    path("", include("kithkin.matching.urls")),
 ]

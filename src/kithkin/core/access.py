@@ -47,6 +47,16 @@ class Action(StrEnum):
     # handoff summary, and acknowledges, declines or records the first session) before the
     # client is on their caseload.
     RECEIVE_REFERRAL = "referral.receive"
+    # The practice's queue of inquiries from prospective clients: who reached out, how to reach
+    # them, how long they have waited; and recording the first response. Whoever answers the
+    # phone needs this, admins included.
+    VIEW_INQUIRIES = "inquiries.view"
+    # What a prospective client wrote they want to work on: clinical content, so clinicians
+    # only (minimum necessary keeps it from the admin who calls them back).
+    VIEW_INQUIRY_CONCERNS = "inquiry.concerns"
+    # Therapist profiles, for matching inquiries: each clinician keeps their own and reads their
+    # colleagues' (who specialises in what, who has room), to suggest the right therapist.
+    THERAPIST_PROFILES = "therapist_profiles.use"
 
 
 @dataclass(frozen=True)
@@ -187,6 +197,18 @@ def _can_in_practice(actor: Actor, action: Action) -> Decision:
         if not actor.may_bulk_export:
             return deny("the admin does not hold the export permission")
         return allow("practice admin holding the export permission")
+    if action is Action.VIEW_INQUIRIES:
+        if actor.role is Role.ADMIN or actor.role in CLINICIANS:
+            return allow("the practice's staff answer its inquiries")
+        return deny("the inquiry queue is for the practice's staff")
+    if action is Action.THERAPIST_PROFILES:
+        if actor.role in CLINICIANS:
+            return allow("clinicians keep their own profile and read their colleagues'")
+        return deny("therapist profiles are kept and read by clinicians")
+    if action is Action.VIEW_INQUIRY_CONCERNS:
+        if actor.role in CLINICIANS:
+            return allow("clinicians read what a prospective client wants to work on")
+        return deny("what a prospective client wrote is clinical content, for clinicians")
     return deny(f"{action} is not a practice-wide action")
 
 

@@ -1,0 +1,137 @@
+"""The public side: the inquiry form anyone may fill in, and its thank-you page. No login.
+
+Nothing here reveals anything about the practice beyond its name: not its therapists, not its
+clients, not whether a message was kept. A refused spam submission gets the same thank-you page
+as a real one, so a bot learns nothing from the answer; a person who made a mistake gets the
+form back with their words in it.
+
+Order of the checks on a POST: the practice (404), the size of the body (413) before anything
+reads it, the rate limits (429), then CSRF, the spam checks and the form.
+"""
+
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+
+from kithkin.audit.request import client_ip
+from kithkin.inquiries import selectors, services
+from kithkin.inquiries.forms import InquiryForm, Verdict, form_token, token_verdict
+from kithkin.web.forms import form_status
+
+log = logging.getLogger(__name__)
+
+# The form's fields at their longest come to under 4 KB; 20 KB leaves room for encoding and
+# refuses a body that can only be an attack or a mistake, before it is parsed.
+MAX_BODY_BYTES = getattr(settings, "KITHKIN_INQUIRY_MAX_BODY", 20_000)
+# Submissions per hour: from one address (a person sends one, perhaps two), and to one practice
+# from everywhere (a flood from many addresses still cannot bury the queue).
+PER_IP_PER_HOUR = getattr(settings, "KITHKIN_INQUIRY_RATE_PER_IP", 5)
+PER_PRACTICE_PER_HOUR = getattr(settings, "KITHKIN_INQUIRY_RATE_PER_PRACTICE", 60)
+WINDOW = 60 * 60
+
+STALE_MESSAGE = (
+    "This form was open for a long time, so it was not sent. Check what you wrote and send it "
+    "again."
+)
+TOO_LARGE = "This message is too large to send. Please shorten it and try again."
+TOO_MANY = "Too many messages have been sent from here in the last hour. Please try again later."
+
+
+def _practice(slug: str):
+    practice = selectors.practice_by_slug(slug)
+    if practice is None:
+        raise Http404("No such practice")
+    return practice
+
+
+@csrf_exempt  # CSRF is checked in _receive, after the size check: its parsing reads the body
+def inquiry_new(request, practice_slug: str):
+    practice = _practice(practice_slug)
+    if request.method == "POST":
+        if _too_large(request):
+            return HttpResponse(TOO_LARGE, status=413, content_type="text/plain; charset=utf-8")
+        if _rate_limited(request, practice):
+            return HttpResponse(
+                TOO_MANY,
+                status=429,
+                content_type="text/plain; charset=utf-8",
+                headers={"Retry-After": str(WINDOW)},
+            )
+        return _receive(request, practice)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    form = InquiryForm(initial={"token": form_token(practice.pk)})
+    return _page(request, practice, form)
+
+
+def inquiry_thanks(request, practice_slug: str):
+    practice = _practice(practice_slug)
+    return render(request, "inquiries/thanks.html", {"practice": practice})
+
+
+@csrf_protect
+def _receive(request, practice):
+    if request.POST.get("website") or (
+        token_verdict(request.POST.get("token", ""), practice_id=practice.pk) == Verdict.BOT
+    ):
+        # Kept out of the audit trail (a flood of bots would fill a record meant for people's
+        # data) and saved nowhere; the log line is for spotting an attack.
+        log.info("inquiry refused as spam for practice %s from %s", practice.pk, client_ip(request))
+        return redirect("inquiry_thanks", practice_slug=practice.slug)
+    stale = token_verdict(request.POST.get("token", ""), practice_id=practice.pk) == Verdict.STALE
+    data = request.POST.copy()
+    if stale:
+        data["token"] = form_token(practice.pk)
+    form = InquiryForm(data)
+    if form.is_valid() and not stale:
+        try:
+            services.inquiry_receive(
+                practice=practice,
+                data={k: form.cleaned_data[k] for k in services.INPUT_FIELDS},
+                ip=client_ip(request),
+            )
+        except services.InquiryError as refused:
+            form.add_error(refused.field, str(refused))
+        else:
+            return redirect("inquiry_thanks", practice_slug=practice.slug)
+    if stale:
+        form.add_error(None, STALE_MESSAGE)
+    return _page(request, practice, form)
+
+
+def _page(request, practice, form):
+    return render(
+        request,
+        "inquiries/inquiry_new.html",
+        {"practice": practice, "form": form},
+        status=form_status(form),
+    )
+
+
+def _too_large(request) -> bool:
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return True
+    return length > MAX_BODY_BYTES
+
+
+def _rate_limited(request, practice) -> bool:
+    # Django's cache: LocMemCache (the default) counts per process, which is enough for one
+    # machine; several web workers should share a cache (Redis) for the limits to be exact.
+    by_ip = _count(f"inquiries:ip:{client_ip(request) or 'unknown'}")
+    by_practice = _count(f"inquiries:practice:{practice.pk}")
+    return by_ip > PER_IP_PER_HOUR or by_practice > PER_PRACTICE_PER_HOUR
+
+
+def _count(key: str) -> int:
+    cache.add(key, 0, timeout=WINDOW)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=WINDOW)
+        return 1
