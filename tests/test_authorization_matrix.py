@@ -205,6 +205,14 @@ MATRIX = {
     "inquiry_matches": row(302, 200, 200, 200, 403, 403, 403, 404),
     "inquiry_match_accept": row(302, 422, 422, 422, 403, 403, 403, 404, method="post"),
     "client_matches": row(302, 200, 404, 403, 404, 404, 404, 404),
+    # Unplanned endings (issue 9): each clinician's own lapsing clients. Carol's lapse page and
+    # letter are read like the record; recording the letter and closing are her therapist's
+    # (sam reads only). Empty forms are told what is missing (422).
+    "lapses": CLINICIANS_ONLY,
+    "client_lapse": row(302, 200, 404, 200, 404, 404, 404, 404),
+    "client_lapse_letter": row(302, 200, 404, 200, 404, 404, 404, 404),
+    "client_lapse_letter_sent": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
+    "client_lapse_close": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
 }
 
 # The FHIR facade (issue 7). Its CapabilityStatement is public, as every FHIR server's is; a path

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "kithkin.referrals",
     "kithkin.inquiries",
     "kithkin.matching",
+    "kithkin.lapses",
     "kithkin.audit",
     "kithkin.crypto",
     "kithkin.web",

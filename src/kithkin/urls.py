@@ -54,4 +54,5 @@ urlpatterns = [
     path("", include("kithkin.referrals.urls")),
     path("", include("kithkin.inquiries.urls")),
     path("", include("kithkin.matching.urls")),
+    path("", include("kithkin.lapses.urls")),
 ]

@@ -52,6 +52,8 @@ class Counts:
     # Episodes closed, and of those, ended by the client or lapsed.
     closed: int = 0
     dropped_out: int = 0
+    # Of the episodes closed, those that ended as planned, through the ending phase (issue 9).
+    planned: int = 0
 
     def __post_init__(self):
         whole = [f.name for f in fields(self) if f.name not in ("alliance_sum", "alliance_bands")]
@@ -78,10 +80,13 @@ class Counts:
             ("recovered", "case_at_start"),
             ("reliably_recovered", "recovered"),
             ("dropped_out", "closed"),
+            ("planned", "closed"),
         ]
         for part, whole_name in pairs:
             if getattr(self, part) > getattr(self, whole_name):
                 raise FeedbackFiguresError(f"{part} cannot be more than {whole_name}.")
+        if self.planned + self.dropped_out > self.closed:
+            raise FeedbackFiguresError("An ending cannot be both planned and a drop-out.")
         if self.improved + self.deteriorated > self.assessed:
             raise FeedbackFiguresError("A course cannot both improve and deteriorate reliably.")
 
@@ -151,6 +156,9 @@ class Figures:
     reliable_recovery: Share
     reliable_deterioration: Share
     drop_out: Share
+    # Seed 004: an ending looked back on together is part of the work, so the share of endings
+    # that were planned is the other side of the drop-out rate.
+    planned_endings: Share
 
     @property
     def alliance_text(self) -> str:
@@ -186,4 +194,5 @@ def figures(counts: Counts) -> Figures:
         ),
         reliable_deterioration=Share(counts.deteriorated, counts.assessed, "clients assessed"),
         drop_out=Share(counts.dropped_out, counts.closed, "episodes closed"),
+        planned_endings=Share(counts.planned, counts.closed, "episodes closed"),
     )

@@ -219,10 +219,11 @@ def practice_feedback(actor: Actor, practice_id: int) -> PracticeFeedback:
         .annotate(
             closed=Count("pk"),
             dropped_out=Count("pk", filter=Q(ending_type__in=DROPPED_OUT)),
+            planned=Count("pk", filter=Q(ending_type=EndingType.PLANNED.value)),
         )
     ):
         counts[row["relationship__therapist_id"]] += Counts(
-            closed=row["closed"], dropped_out=row["dropped_out"]
+            closed=row["closed"], dropped_out=row["dropped_out"], planned=row["planned"]
         )
     total = sum(counts.values(), Counts())
     shown = feedback_lines(actor, frozenset(counts))
