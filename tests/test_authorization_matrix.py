@@ -213,6 +213,17 @@ MATRIX = {
     "client_lapse_letter": row(302, 200, 404, 200, 404, 404, 404, 404),
     "client_lapse_letter_sent": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
     "client_lapse_close": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
+    # The ending review (issue 9) of carol's open episode, still in reaching out: read like the
+    # record; starting it is refused with a reason (422, the episode is not in ending), and
+    # there is no review yet to sign, share or print (404). Writes are her therapist's (sam
+    # reads only). Her shared review of a closed episode is in her portal alone.
+    "ending_review": row(302, 200, 404, 200, 404, 404, 404, 404),
+    "ending_review_start": row(302, 422, 404, 403, 404, 404, 404, 404, method="post"),
+    "ending_review_sign": row(302, 404, 404, 403, 404, 404, 404, 404, method="post"),
+    "ending_review_share": row(302, 404, 404, 403, 404, 404, 404, 404, method="post"),
+    "ending_review_pdf": row(302, 404, 404, 404, 404, 404, 404, 404),
+    "portal_reviews": CLIENTS_ONLY,
+    "portal_review": row(302, 403, 403, 403, 403, 200, 404, 403),
 }
 
 # The FHIR facade (issue 7). Its CapabilityStatement is public, as every FHIR server's is; a path
@@ -323,7 +334,14 @@ def arguments(world):
         **_a_release(world),
         "practice_slug": world.practice.slug,
         "inquiry_id": _an_inquiry(world),
+        "review_id": _a_review(world),
     }
+
+
+def _a_review(world) -> int:
+    from kithkin.endings.tests.conftest import carols_review
+
+    return carols_review(world).pk
 
 
 def _an_inquiry(world) -> int:

@@ -44,11 +44,19 @@ ARGUMENTS = {
     # Riverside's public inquiry form, and Robin's inquiry in its queue (inquiries/tests).
     "practice_slug": lambda world: world.practice.slug,
     "inquiry_id": lambda world: _an_inquiry_of(world),
+    # Carol's shared ending review of a closed episode (endings/tests/conftest.py).
+    "review_id": lambda world: _a_review_of(world),
 }
 
 # Public pages of a practice: the same page for every visitor, signed in anywhere or not, so
 # another practice's user reaching them is no crossing. They are still checked for leaks.
 PUBLIC_PAGES = {"inquiry_new", "inquiry_thanks"}
+
+
+def _a_review_of(world) -> int:
+    from kithkin.endings.tests.conftest import carols_review
+
+    return carols_review(world).pk
 
 
 def _an_inquiry_of(world) -> int:

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "kithkin.inquiries",
     "kithkin.matching",
     "kithkin.lapses",
+    "kithkin.endings",
     "kithkin.audit",
     "kithkin.crypto",
     "kithkin.web",

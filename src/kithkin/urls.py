@@ -55,4 +55,5 @@ urlpatterns = [
     path("", include("kithkin.inquiries.urls")),
     path("", include("kithkin.matching.urls")),
     path("", include("kithkin.lapses.urls")),
+    path("", include("kithkin.endings.urls")),
 ]
