@@ -44,6 +44,11 @@ MATRIX = {
     # to the list (302).
     "practice_instruments": ADMINS_ONLY,
     "practice_instrument_retire": row(302, 403, 403, 403, 302, 403, 403, 403, method="post"),
+    # The practice's settings (issue 9): its working hours and its lapse thresholds, set by its
+    # admin alone (inquiries/tests/test_working_hours.py, lapses/tests/test_settings.py).
+    "practice_settings": ADMINS_ONLY,
+    "practice_hours": ADMINS_ONLY,
+    "practice_lapse_settings": ADMINS_ONLY,
     "caseload": CLINICIANS_ONLY,
     # Figures summed over clients, small ones withheld: every member of staff, no client.
     "practice_feedback": row(302, 200, 200, 200, 200, 403, 403, 200),

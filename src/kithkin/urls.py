@@ -56,4 +56,5 @@ urlpatterns = [
     path("", include("kithkin.matching.urls")),
     path("", include("kithkin.lapses.urls")),
     path("", include("kithkin.endings.urls")),
+    path("", include("kithkin.practices.urls")),
 ]

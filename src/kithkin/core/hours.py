@@ -137,6 +137,32 @@ def phrase(seconds: int, *, hours: Hours) -> str:
     return " ".join(parts)
 
 
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _clock(moment: datetime.time) -> str:
+    return f"{moment.hour}:{moment.minute:02d}"
+
+
+def summary(hours: Hours) -> str:
+    """The hours as one line for a page: "Mon-Fri 9:00-17:00", "Mon-Wed, Fri 10:00-14:00".
+    A run of three days or more is written as a range; two days are listed."""
+    days = sorted(hours.weekdays)
+    runs: list[list[int]] = []
+    for day in days:
+        if runs and day == runs[-1][-1] + 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    parts = []
+    for run in runs:
+        if len(run) >= 3:
+            parts.append(f"{DAY_NAMES[run[0]]}-{DAY_NAMES[run[-1]]}")
+        else:
+            parts.extend(DAY_NAMES[day] for day in run)
+    return f"{', '.join(parts)} {_clock(hours.opens)}-{_clock(hours.closes)}"
+
+
 @dataclass(frozen=True)
 class ResponseFigures:
     count: int

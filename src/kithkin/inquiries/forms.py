@@ -7,10 +7,15 @@ needs them before a first conversation, and data never collected cannot leak.
 Spam is kept out without a third-party service (no CAPTCHA that sends the visitor to another
 company): a honeypot field people never see, and a signed token that says when the form was
 served, so a submission faster than a person types or older than the form's life is refused.
+The token also carries a one-time nonce, so the same form sent twice (a double click, a
+resubmitted POST) is received once.
 """
 
+import hashlib
 import re
+import secrets
 import time
+from zoneinfo import available_timezones
 
 from django import forms
 from django.core import signing
@@ -30,23 +35,33 @@ PHONE = re.compile(r"^\+?[0-9 ()\-.]{6,30}$")
 
 
 def form_token(practice_id: int, *, issued: float | None = None) -> str:
+    """A fresh token for one showing of the form: the practice, the time, and a nonce that
+    makes this showing's submission single-use."""
     issued = time.time() if issued is None else issued
-    return signing.dumps({"p": practice_id, "t": int(issued)}, salt=SIGNING_NAMESPACE)
+    payload = {"p": practice_id, "t": int(issued), "n": secrets.token_urlsafe(16)}
+    return signing.dumps(payload, salt=SIGNING_NAMESPACE)
 
 
 class Verdict:
     HUMAN = "human"
     BOT = "bot"  # honeypot filled, token forged or missing, or sent too fast
-    STALE = "stale"  # a genuine token, but the form was served too long ago
+    # A genuine token, but the form was served too long ago (or before tokens had a nonce):
+    # the form comes back with a fresh token.
+    STALE = "stale"
+
+
+def _payload(token: str) -> dict | None:
+    try:
+        payload = signing.loads(token or "", salt=SIGNING_NAMESPACE)
+    except signing.BadSignature:
+        return None
+    return payload if isinstance(payload, dict) else None
 
 
 def token_verdict(token: str, *, practice_id: int, now: float | None = None) -> str:
     now = time.time() if now is None else now
-    try:
-        payload = signing.loads(token or "", salt=SIGNING_NAMESPACE)
-    except signing.BadSignature:
-        return Verdict.BOT
-    if not isinstance(payload, dict) or payload.get("p") != practice_id:
+    payload = _payload(token)
+    if payload is None or payload.get("p") != practice_id:
         return Verdict.BOT
     issued = payload.get("t")
     if not isinstance(issued, int):
@@ -54,9 +69,19 @@ def token_verdict(token: str, *, practice_id: int, now: float | None = None) -> 
     age = now - issued
     if age < FASTEST_SECONDS:
         return Verdict.BOT
-    if age > OLDEST_SECONDS:
+    if age > OLDEST_SECONDS or not isinstance(payload.get("n"), str):
         return Verdict.STALE
     return Verdict.HUMAN
+
+
+def token_digest(token: str) -> str | None:
+    """The SHA-256 of a genuine token's nonce, which the inquiry keeps so that the form is
+    received once; None for a token without one (check :func:`token_verdict` first)."""
+    payload = _payload(token)
+    nonce = payload.get("n") if payload is not None else None
+    if not isinstance(nonce, str) or not nonce:
+        return None
+    return hashlib.sha256(nonce.encode()).hexdigest()
 
 
 def _choices(vocabulary: dict[str, str]) -> list[tuple[str, str]]:
@@ -169,3 +194,75 @@ class RespondForm(forms.Form):
 
 class CloseForm(forms.Form):
     reason = forms.ChoiceField(label="Why it is closed", choices=CLOSE_REASONS)
+
+
+WEEKDAYS = [
+    (0, "Monday"),
+    (1, "Tuesday"),
+    (2, "Wednesday"),
+    (3, "Thursday"),
+    (4, "Friday"),
+    (5, "Saturday"),
+    (6, "Sunday"),
+]
+# The IANA zones by place ("Europe/London"); the Etc/ zones' inverted signs (Etc/GMT+5 is five
+# hours behind) and the old aliases would only invite a wrong choice.
+_LEGACY = ("Etc/", "SystemV/", "US/", "posix", "right/")
+
+
+def zone_choices(current: str = "") -> list[tuple[str, str]]:
+    zones = {z for z in available_timezones() if "/" in z and not z.startswith(_LEGACY)}
+    zones.add("UTC")
+    if current:
+        zones.add(current)  # a zone set before this list existed stays choosable
+    return [(zone, zone.replace("_", " ")) for zone in sorted(zones)]
+
+
+class WorkingHoursForm(forms.Form):
+    """When the practice answers inquiries. Only this time counts towards the time to first
+    response, so the hours should be those someone actually reads the queue."""
+
+    weekdays = forms.TypedMultipleChoiceField(
+        label="Days the practice answers",
+        choices=WEEKDAYS,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Choose at least one day.",
+            "invalid_choice": "Choose days from Monday to Sunday.",
+        },
+    )
+    opens = forms.TimeField(
+        label="Opens at",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"required": "Give the opening time.", "invalid": "Write a time: 09:00."},
+    )
+    closes = forms.TimeField(
+        label="Closes at",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"required": "Give the closing time.", "invalid": "Write a time: 17:00."},
+    )
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        help_text="The practice's own: the hours above are on its wall clock, and move with it "
+        "when the clocks change.",
+        error_messages={"invalid_choice": "Choose a time zone from the list."},
+    )
+
+    def __init__(self, *args, current_zone: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = zone_choices(current_zone)
+
+    def clean_opens(self):
+        return self.cleaned_data["opens"].replace(second=0, microsecond=0)
+
+    def clean_closes(self):
+        return self.cleaned_data["closes"].replace(second=0, microsecond=0)
+
+    def clean(self):
+        cleaned = super().clean()
+        opens, closes = cleaned.get("opens"), cleaned.get("closes")
+        if opens is not None and closes is not None and closes <= opens:
+            # One window a day: a practice open past midnight is not something Kithkin counts.
+            self.add_error("closes", "The closing time must be after the opening time.")
+        return cleaned

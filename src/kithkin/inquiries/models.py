@@ -82,9 +82,22 @@ class Inquiry(PracticeScoped):
         blank=True,
         related_name="+",
     )
+    # The SHA-256 of the public form's one-time nonce (kithkin.inquiries.forms.form_token): the
+    # same form sent twice (a double click, a resubmitted POST, a replayed token) is one inquiry,
+    # and the unique constraint holds even when the two arrive at the same moment. Empty for an
+    # inquiry entered otherwise. A digest rather than the nonce: fixed length, and nothing in
+    # the row can be handed back to the form.
+    form_digest = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         indexes = [models.Index(fields=["practice", "status", "received_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "form_digest"],
+                condition=~models.Q(form_digest=""),
+                name="inquiry_one_per_form",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Inquiry {self.pk} ({self.status})"

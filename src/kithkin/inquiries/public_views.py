@@ -6,7 +6,12 @@ as a real one, so a bot learns nothing from the answer; a person who made a mist
 form back with their words in it.
 
 Order of the checks on a POST: the practice (404), the size of the body (413) before anything
-reads it, the rate limits (429), then CSRF, the spam checks and the form.
+reads it, the rate limits (429), then CSRF, the spam checks, whether this showing of the form
+was already received, and the form.
+
+Each showing of the form is received once (its token's nonce is kept on the inquiry): a double
+click, a resubmitted POST or a replayed token gets the same thank-you page and saves nothing,
+and says nothing of what was received the first time.
 """
 
 import logging
@@ -19,7 +24,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from kithkin.audit.request import client_ip
 from kithkin.inquiries import selectors, services
-from kithkin.inquiries.forms import InquiryForm, Verdict, form_token, token_verdict
+from kithkin.inquiries.forms import InquiryForm, Verdict, form_token, token_digest, token_verdict
 from kithkin.web.forms import form_status
 
 log = logging.getLogger(__name__)
@@ -75,14 +80,21 @@ def inquiry_thanks(request, practice_slug: str):
 
 @csrf_protect
 def _receive(request, practice):
-    if request.POST.get("website") or (
-        token_verdict(request.POST.get("token", ""), practice_id=practice.pk) == Verdict.BOT
-    ):
+    token = request.POST.get("token", "")
+    verdict = token_verdict(token, practice_id=practice.pk)
+    if request.POST.get("website") or verdict == Verdict.BOT:
         # Kept out of the audit trail (a flood of bots would fill a record meant for people's
         # data) and saved nowhere; the log line is for spotting an attack.
         log.info("inquiry refused as spam for practice %s from %s", practice.pk, client_ip(request))
         return redirect("inquiry_thanks", practice_slug=practice.slug)
-    stale = token_verdict(request.POST.get("token", ""), practice_id=practice.pk) == Verdict.STALE
+    stale = verdict == Verdict.STALE
+    digest = None if stale else token_digest(token)
+    if digest is not None and selectors.received_from_form(practice=practice, digest=digest):
+        # Sent again (a double click, the browser resending the POST): the first is in the
+        # queue. Whatever this one holds, even if it no longer validates, the answer is the
+        # same thank-you page, and nothing of the first comes back.
+        log.info("inquiry form sent again for practice %s", practice.pk)
+        return redirect("inquiry_thanks", practice_slug=practice.slug)
     data = request.POST.copy()
     if stale:
         data["token"] = form_token(practice.pk)
@@ -93,6 +105,7 @@ def _receive(request, practice):
                 practice=practice,
                 data={k: form.cleaned_data[k] for k in services.INPUT_FIELDS},
                 ip=client_ip(request),
+                form_digest=digest,
             )
         except services.InquiryError as refused:
             form.add_error(refused.field, str(refused))

@@ -32,6 +32,13 @@ def practice_by_slug(slug: str) -> Practice | None:
     return Practice.objects.filter(slug=slug).first()
 
 
+def received_from_form(*, practice: Practice, digest: str) -> Inquiry | None:
+    """The inquiry already received from one showing of the public form, if any."""
+    if not digest:
+        return None
+    return Inquiry.objects.for_practice(practice).filter(form_digest=digest).first()
+
+
 @dataclass(frozen=True)
 class QueueRow:
     inquiry: Inquiry

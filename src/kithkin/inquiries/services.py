@@ -1,5 +1,6 @@
 """Writes for inquiries: receiving one from the public form, recording the first response,
-closing, and the periodic scan that raises the one-working-day alert.
+closing, the periodic scan that raises the one-working-day alert, and the practice's working
+hours.
 
 Each writes its audit event in the same transaction. No event carries what the person wrote:
 the audit trail is read more widely than the inquiry itself (the admin reads it), so events name
@@ -7,16 +8,16 @@ the inquiry by its number alone.
 """
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from kithkin.audit.services import audit_record
 from kithkin.core import hours as core_hours
 from kithkin.inquiries import selectors
-from kithkin.inquiries.models import CLOSE_REASONS, RESPONSE_HOW, Inquiry
+from kithkin.inquiries.models import CLOSE_REASONS, RESPONSE_HOW, Inquiry, WorkingHours
 from kithkin.practices.models import Practice
 
 
@@ -47,14 +48,41 @@ INPUT_FIELDS = tuple(f.name for f in fields(InquiryInput))
 
 
 @transaction.atomic
-def inquiry_receive(*, practice: Practice, data: InquiryInput | Mapping, ip: str | None) -> Inquiry:
+def inquiry_receive(
+    *,
+    practice: Practice,
+    data: InquiryInput | Mapping,
+    ip: str | None,
+    form_digest: str | None = None,
+) -> Inquiry:
+    """Puts the inquiry in the practice's queue. ``form_digest`` (from the public form's token,
+    :func:`kithkin.inquiries.forms.token_digest`) makes one showing of the form single-use: the
+    same form sent again, even at the same moment, returns the inquiry already received from
+    it and writes nothing."""
     if isinstance(data, Mapping):
         data = InquiryInput(**{name: data[name] for name in INPUT_FIELDS if name in data})
     if not (data.email or data.phone):
         raise InquiryError("Give an email address or a phone number, so we can reply.")
-    inquiry = Inquiry.objects.create(
-        practice=practice, **{name: getattr(data, name) for name in INPUT_FIELDS}
-    )
+    if form_digest:
+        earlier = selectors.received_from_form(practice=practice, digest=form_digest)
+        if earlier is not None:
+            return earlier
+    try:
+        # A savepoint: if the same form's other submission commits between the check above and
+        # this insert, the unique constraint refuses this one and the transaction carries on.
+        with transaction.atomic():
+            inquiry = Inquiry.objects.create(
+                practice=practice,
+                form_digest=form_digest or "",
+                **{name: getattr(data, name) for name in INPUT_FIELDS},
+            )
+    except IntegrityError:
+        if not form_digest:
+            raise
+        earlier = selectors.received_from_form(practice=practice, digest=form_digest)
+        if earlier is None:
+            raise
+        return earlier
     audit_record(
         practice_id=practice.pk,
         actor=None,
@@ -173,3 +201,50 @@ def _mark_overdue(*, inquiry: Inquiry, at: datetime.datetime) -> int:
             reason="waited more than one working day for a first response",
         )
     return updated
+
+
+@transaction.atomic
+def working_hours_set(
+    *,
+    practice: Practice,
+    by,
+    weekdays: Iterable[int],
+    opens: datetime.time,
+    closes: datetime.time,
+    time_zone: str,
+    ip: str | None = None,
+) -> core_hours.Hours:
+    """Sets when the practice answers inquiries, and its time zone. Inquiries already answered
+    keep the working time they waited (``response_working_seconds`` is fixed when the response
+    is recorded); those still waiting are counted with the new hours from now on. Setting the
+    hours they already are writes nothing."""
+    try:
+        hours = core_hours.Hours(
+            time_zone=time_zone, weekdays=frozenset(weekdays), opens=opens, closes=closes
+        )
+    except core_hours.HoursError as refused:
+        raise InquiryError(str(refused)) from refused
+    # The practice row is the lock: two admins saving at once take turns, and the first save
+    # creates the one WorkingHours row.
+    practice = Practice.objects.select_for_update().get(pk=practice.pk)
+    before = selectors.hours_for(practice)
+    if hours == before:
+        return hours
+    WorkingHours.objects.update_or_create(
+        practice=practice,
+        defaults={"weekdays": sorted(hours.weekdays), "opens": opens, "closes": closes},
+    )
+    if practice.time_zone != time_zone:
+        practice.time_zone = time_zone
+        practice.save(update_fields=["time_zone"])
+    audit_record(
+        practice_id=practice.pk,
+        actor=by,
+        action="working_hours.set",
+        resource_type="Practice",
+        resource_id=practice.pk,
+        reason=f"working hours {core_hours.summary(hours)} ({hours.time_zone}); were "
+        f"{core_hours.summary(before)} ({before.time_zone})",
+        ip=ip,
+    )
+    return hours

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kithkin.inquiries import public_views, views
+from kithkin.inquiries import hours_views, public_views, views
 
 urlpatterns = [
     path("reach-out/<slug:practice_slug>/", public_views.inquiry_new, name="inquiry_new"),
@@ -10,6 +10,11 @@ urlpatterns = [
         name="inquiry_thanks",
     ),
     path("practice/inquiries/", views.inquiries, name="inquiries"),
+    path(
+        "practice/settings/working-hours/",
+        hours_views.practice_hours,
+        name="practice_hours",
+    ),
     path("practice/inquiries/<int:inquiry_id>/", views.inquiry, name="inquiry"),
     path(
         "practice/inquiries/<int:inquiry_id>/respond/",

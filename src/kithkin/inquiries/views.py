@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from kithkin.accounts.access import audit_access, in_practice, require_in_practice
+from kithkin.accounts.access import actor_for, audit_access, in_practice, require_in_practice
 from kithkin.audit.request import client_ip
 from kithkin.core import hours as core_hours
 from kithkin.core.access import Action, PracticeScope, can
@@ -36,6 +36,10 @@ def inquiries(request):
     context = {
         "practice": practice,
         "hours": hours,
+        "hours_summary": core_hours.summary(hours),
+        "may_change_hours": can(
+            actor_for(request.user), Action.MANAGE_PRACTICE, PracticeScope(practice.pk)
+        ).allowed,
         "queue": selectors.queue(practice=practice, hours=hours, now=now),
         "figures": figures,
         "median_phrase": _phrase(figures.median, hours),

@@ -4,6 +4,8 @@ lapsed) lives in kithkin.core.lapses, whose reasons come back beside the form.""
 from django import forms
 from django.utils import timezone
 
+from kithkin.lapses.settings_services import DAYS_MAX, DAYS_MIN
+
 
 class LetterSentForm(forms.Form):
     sent_on = forms.DateField(label="Sent on", widget=forms.DateInput(attrs={"type": "date"}))
@@ -29,4 +31,35 @@ class CloseForm(forms.Form):
             "Even without the client: what the work was, where it stood when it went quiet, and "
             "what it might have needed. If the client returns, this is where you start."
         ),
+    )
+
+
+def _days(label: str, help_text: str) -> forms.IntegerField:
+    bounds = f"Give a number of days from {DAYS_MIN} to {DAYS_MAX}."
+    return forms.IntegerField(
+        label=label,
+        min_value=DAYS_MIN,
+        max_value=DAYS_MAX,
+        help_text=help_text,
+        widget=forms.NumberInput(attrs={"min": DAYS_MIN, "max": DAYS_MAX, "step": 1}),
+        error_messages={
+            "required": bounds,
+            "invalid": bounds,
+            "min_value": bounds,
+            "max_value": bounds,
+        },
+    )
+
+
+class LapseSettingsForm(forms.Form):
+    quiet_days = _days(
+        "Days without an attended session",
+        "With nothing booked, a relationship this long without a session attended goes on its "
+        "therapist's lapse worklist. Six weeks (42) suits weekly therapy; a practice seeing "
+        "clients monthly needs more.",
+    )
+    close_after_days = _days(
+        "Further days before it may close as lapsed",
+        "Counted from the day it was found: the time the client has to answer the invitation "
+        "to an ending session.",
     )

@@ -88,8 +88,11 @@ def _scan_practice(*, episodes, lapses, rule, today) -> int:
                 why = "the episode was closed"
             elif quiet.next_scheduled is not None and quiet.next_scheduled >= today:
                 why = f"a session is booked for {quiet.next_scheduled.isoformat()}"
-            else:
+            elif came_back:
                 why = f"a session was attended on {quiet.last_attended}"
+            else:
+                # The practice lengthened its quiet days (lapses.settings_services) since.
+                why = f"not yet {rule.quiet_days} days without an attended session"
             _audit(lapse, None, "lapse.resolve", f"resolved on {today}: {why}")
             changed += 1
     return changed

@@ -23,8 +23,10 @@ from kithkin.web.pdf import render_pdf
 
 @require_in_practice(Action.VIEW_CASELOAD)
 def lapses(request):
-    rows = selectors.worklist(actor=actor_for(request.user))
-    return render(request, "lapses/lapses.html", {"rows": rows})
+    actor = actor_for(request.user)
+    rule = selectors.rules_for([actor.practice_id])[actor.practice_id]
+    rows = selectors.worklist(actor=actor, rule=rule)
+    return render(request, "lapses/lapses.html", {"rows": rows, "rule": rule})
 
 
 def _episode(client, user):

@@ -11,6 +11,7 @@ from kithkin.core.hours import (
     deadline,
     phrase,
     response_figures,
+    summary,
     waited_beyond,
     working_seconds,
 )
@@ -177,3 +178,19 @@ def test_the_deadline_is_one_working_day_on(received, answer_by):
 def test_the_deadline_is_where_waited_beyond_turns_true(start, now):
     answer_by = deadline(start, hours=OFFICE)
     assert waited_beyond(start, now, hours=OFFICE) is (now > answer_by)
+
+
+@pytest.mark.parametrize(
+    ("weekdays", "opens", "closes", "text"),
+    [
+        ({0, 1, 2, 3, 4}, datetime.time(9), datetime.time(17), "Mon-Fri 9:00-17:00"),
+        ({0, 1, 2, 4}, datetime.time(10), datetime.time(14, 30), "Mon-Wed, Fri 10:00-14:30"),
+        ({5, 6}, datetime.time(8, 15), datetime.time(12), "Sat, Sun 8:15-12:00"),
+        ({0, 2, 4}, datetime.time(9), datetime.time(17), "Mon, Wed, Fri 9:00-17:00"),
+        (set(range(7)), datetime.time(0), datetime.time(23, 59), "Mon-Sun 0:00-23:59"),
+        ({3}, datetime.time(9), datetime.time(17), "Thu 9:00-17:00"),
+    ],
+)
+def test_summary(weekdays, opens, closes, text):
+    hours = Hours(weekdays=frozenset(weekdays), opens=opens, closes=closes)
+    assert summary(hours) == text
