@@ -16,6 +16,7 @@ from kithkin.accounts.models import User
 from kithkin.clients.models import Client, Person, PersonKind
 from kithkin.demo.assessments import alexis_assessment
 from kithkin.demo.consent import alexis_consents
+from kithkin.demo.cycle import beginnings_and_endings
 from kithkin.demo.episodes import alexis_episode, other_episodes
 from kithkin.demo.measures import alexis_measures, other_clients_measures
 from kithkin.demo.notes import alexis_notes
@@ -208,6 +209,7 @@ def _create_demo(*, password: str) -> Practice:
     other_clients_measures(practice, others)
     demo_plans(practice, alexis=alexis, alice=users["alice"], today=today)
     alexis_consents(practice, alexis, users["alice"], login=users["alexis"], today=today)
+    beginnings_and_endings(practice, users, clients=[c for c, _ in others], today=today)
     # Sessions are written in bulk here, past the services that keep the practice view's
     # summaries: its figures are computed once more from the whole record.
     summaries_rebuild(practice)

@@ -366,6 +366,7 @@ def with_texts(assembled: Draft, review: EndingReview) -> Draft:
         assembled,
         work_done=dataclasses.replace(assembled.work_done, themes=_paragraphs(review.themes)),
         future_growth=_paragraphs(review.future_growth),
+        note_for_client=_paragraphs(review.notes_for_client),
         open_door=review.open_door.strip() or assembled.open_door,
     )
 

@@ -15,10 +15,11 @@ from kithkin.audit.request import client_ip
 from kithkin.consent.views import pdf_response
 from kithkin.core.access import Action
 from kithkin.core.disclosure import Audience
-from kithkin.core.episodes import Phase
+from kithkin.core.episodes import EndingType, Phase
 from kithkin.endings import selectors, services
 from kithkin.endings.forms import ReviewForm
 from kithkin.endings.services import ReviewError
+from kithkin.lapses.selectors import lapse_of
 from kithkin.web.forms import form_status
 from kithkin.web.pdf import render_pdf
 
@@ -80,6 +81,9 @@ def _page(request, client, episode, review, *, form=None, error="", status=200):
         "record": review,
         "review": page.draft if page else None,
         "maps": page.maps if page else (),
+        # An episode closed as lapsed has the short review written at the close (seed 003: a
+        # look back even without the client); it belongs beside this one.
+        "lapse": lapse_of(episode) if episode.ending_type == EndingType.LAPSED else None,
         "in_ending": in_ending,
         "may_change": may_change,
         "form": form if may_change else None,

@@ -8,7 +8,14 @@ from django.utils import timezone
 
 from kithkin.audit.services import audit_record
 from kithkin.core.episodes import EndingType, Phase, transition
+from kithkin.endings.models import EndingReview
+from kithkin.endings.services import review_start
 from kithkin.relationships.models import Episode, EpisodeTransition, TherapyRelationship
+
+NEEDS_REVIEW = (
+    "A planned ending needs its ending review, signed: finish the review of the road "
+    "travelled with the client, sign it, then close the episode."
+)
 
 
 class EpisodeError(ValueError):
@@ -122,6 +129,10 @@ def episode_transition(
     reason = reason.strip()
     before = locked.phase
     after = transition(locked.state, to, reason=reason, ending_type=ending_type)
+    # Issue 9: an ending is planned when it was reviewed together, so the signed review is
+    # the proof, not the therapist's choice in a list.
+    if after.ending_type == EndingType.PLANNED and not _review_signed(locked):
+        raise EpisodeError(NEEDS_REVIEW, field="ending_type")
     now = timezone.now()
     locked.phase = after.phase
     locked.ending_type = after.ending_type or ""
@@ -148,4 +159,14 @@ def episode_transition(
         ip,
         reason=f"{summary}; transition {row.pk}",
     )
+    if after.phase == Phase.ENDING:
+        # Seed 003: the ending stage is for reviewing the road travelled, so its draft is
+        # there from the first day of it, made from the record (started once; a return to
+        # ending finds the same review).
+        review_start(episode=locked, by=by, come_back=locked.practice.name, ip=ip)
     return locked
+
+
+def _review_signed(episode: Episode) -> bool:
+    return EndingReview.objects.filter(episode=episode, signed_at__isnull=False).exists()
+

@@ -243,6 +243,9 @@ class Draft:
     referral: Referral | None = None
     # Written with the client; never drafted.
     future_growth: tuple[str, ...] = ()
+    # The therapist's own note to the client, optional; guarded like every other text, since it
+    # goes wherever the client's copy goes (a printed letter can name nobody withheld).
+    note_for_client: tuple[str, ...] = ()
     # For the person preparing the output, not for the recipient (see disclosure.Guarded).
     notice: str = ""
 

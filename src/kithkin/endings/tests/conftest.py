@@ -142,3 +142,14 @@ def carols_review(world):
     services.review_sign(review=review, by=world.alice)
     world.carols_review = services.review_share(review=review, by=world.alice)
     return world.carols_review
+
+
+def reviewed(episode, by):
+    """Writes and signs ``episode``'s ending review, which a planned close needs (issue 9)."""
+    from kithkin.endings import services
+    from kithkin.endings.services import ReviewTexts
+
+    review = services.review_start(episode=episode, by=by)
+    texts = ReviewTexts(themes="Finding her voice at home", future_growth="Sunday calls go on")
+    review = services.review_save(review=review, by=by, texts=texts)
+    return services.review_sign(review=review, by=by)

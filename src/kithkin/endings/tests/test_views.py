@@ -206,3 +206,33 @@ def test_maps_outside_the_practice_leave_out_diane(ending):
     page = review_page(ending.episode, None, today=ending.today, audience=Audience.LETTER)
     assert len(page.maps) == 2
     assert all("Diane" not in m.svg and "Maria Quill" in m.svg for m in page.maps)
+
+
+def test_the_note_for_the_client_is_guarded_like_every_other_text(ending, login, monkeypatch):
+    from django.template.loader import render_to_string
+
+    from kithkin.endings import views
+
+    review = services.review_start(episode=ending.episode, by=ending.alice)
+    texts = ReviewTexts(
+        themes="Asking for what she needs",
+        future_growth="Keep the rota going",
+        notes_for_client="You found the words for Diane.\n\nWell done.",
+    )
+    review = services.review_save(review=review, by=ending.alice, texts=texts)
+    services.review_sign(review=review, by=ending.alice)
+    browser = login(ending.alice)
+    # The therapist's own page names everyone, the note's two paragraphs included.
+    page = browser.get(url(ending)).content.decode()
+    assert "<p>You found the words for Diane.</p>" in page and "<p>Well done.</p>" in page
+    seen = {}
+
+    def fake_pdf(template, context):
+        seen.update(context)
+        return b"%PDF-fake"
+
+    monkeypatch.setattr(views, "render_pdf", fake_pdf)
+    assert browser.get(url(ending, "ending_review_pdf")).status_code == 200
+    html = render_to_string("endings/review_pdf.html", seen)
+    assert "Well done." in html and "You found the words for" in html
+    assert "Diane" not in html

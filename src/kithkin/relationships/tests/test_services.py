@@ -7,6 +7,8 @@ from django.utils import timezone
 
 from kithkin.audit.models import AuditEvent
 from kithkin.core.episodes import TransitionRefused
+from kithkin.endings.models import EndingReview
+from kithkin.endings.tests.conftest import reviewed
 from kithkin.relationships.models import Episode, EpisodeTransition
 from kithkin.relationships.services import EpisodeError, episode_open, episode_transition
 
@@ -59,7 +61,8 @@ def test_a_returning_client_starts_a_new_episode_and_the_first_keeps_its_ending(
     first = episode_open(
         relationship=relationship, by=world.alice, on=timezone.localdate() - datetime.timedelta(90)
     )
-    walk(first, world.alice, "assessment", "formulation", "planning", "active", "ending")
+    first = walk(first, world.alice, "assessment", "formulation", "planning", "active", "ending")
+    reviewed(first, world.alice)
     first = episode_transition(episode=first, by=world.alice, to="closed", ending_type="planned")
     second = episode_open(relationship=relationship, by=world.alice)
     first.refresh_from_db()
@@ -70,6 +73,39 @@ def test_a_returning_client_starts_a_new_episode_and_the_first_keeps_its_ending(
     )
     assert second.phase == "reaching_out" and second.pk != first.pk
     assert first.transitions.count() == 7
+
+
+def test_entering_ending_drafts_the_review_once_and_a_planned_close_needs_it_signed(
+    world, relationship
+):
+    episode = episode_open(relationship=relationship, by=world.alice)
+    episode = walk(episode, world.alice, "assessment", "formulation", "planning", "active")
+    assert not EndingReview.objects.filter(episode=episode).exists()
+    episode = walk(episode, world.alice, "ending")
+    review = EndingReview.objects.get(episode=episode)
+    assert (review.drafted_by, review.signed_at) == (world.alice, None)
+    assert (
+        AuditEvent.objects.filter(action="ending_review.start", resource_id=review.pk).count() == 1
+    )
+    # Back to active work and into ending again: the same review, not a second one.
+    episode = episode_transition(episode=episode, by=world.alice, to="active", reason="Not yet")
+    episode = walk(episode, world.alice, "ending")
+    assert EndingReview.objects.filter(episode=episode).count() == 1
+
+    moves = EpisodeTransition.objects.count()
+    with pytest.raises(EpisodeError, match="needs its ending review, signed") as refused:
+        episode_transition(episode=episode, by=world.alice, to="closed", ending_type="planned")
+    assert refused.value.field == "ending_type"
+    episode.refresh_from_db()
+    assert (episode.phase, episode.closed_on, EpisodeTransition.objects.count()) == (
+        "ending",
+        None,
+        moves,
+    )
+    # An unplanned ending needs no review; a planned one goes once the review is signed.
+    reviewed(episode, world.alice)
+    closed = episode_transition(episode=episode, by=world.alice, to="closed", ending_type="planned")
+    assert (closed.phase, closed.ending_type) == ("closed", "planned")
 
 
 def test_a_new_episode_cannot_open_before_the_last_one_closed(world, relationship):

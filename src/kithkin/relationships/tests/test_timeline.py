@@ -331,3 +331,23 @@ def test_the_timeline_escapes_what_people_wrote_and_keeps_their_line_breaks(worl
     assert "&lt;script&gt;x()&lt;/script&gt;<br>Mum" in body
     assert "by &lt;b&gt;Alice&lt;/b&gt; Example" in body
     assert "<b>Alice</b>" not in body
+
+def test_a_planned_close_without_a_signed_review_is_refused_beside_the_ending(
+    world, login, journey
+):
+    second = journey["second"]
+    for phase in ("formulation", "planning", "active", "ending"):
+        second = episode_transition(episode=second, by=world.alice, to=phase)
+    response = login(world.alice).post(
+        move_url(world.carol, second),
+        {
+            f"e{second.pk}-from_phase": "ending",
+            f"e{second.pk}-to_phase": "closed",
+            f"e{second.pk}-ending_type": "planned",
+        },
+    )
+    assert response.status_code == 422
+    form = response.context["current"][0]["form"]
+    assert "needs its ending review, signed" in " ".join(form.errors["ending_type"])
+    second.refresh_from_db()
+    assert (second.phase, second.closed_on) == ("ending", None)
