@@ -18,6 +18,7 @@ from kithkin.partners.models import PlannedAction
 from kithkin.plans.models import Goal
 from kithkin.plans.selectors import check_ins_due, plans_in_use
 from kithkin.relationships.models import Episode
+from kithkin.relationships.returns import road_so_far
 from kithkin.schedule.models import Session
 
 
@@ -69,7 +70,9 @@ CLIENT_PAGE_ALERTS = 10
 
 def client_page(*, client: Client, recent: int = 10) -> dict:
     """What the client page shows besides identity: people, therapists, recent and next sessions,
-    and the open alerts (one query, at most ``CLIENT_PAGE_ALERTS`` rows, risk first)."""
+    the open alerts (one query, at most ``CLIENT_PAGE_ALERTS`` rows, risk first), and the road so
+    far: the earlier episodes, for a therapist the client returned to (one query, three with
+    earlier episodes, whatever their number)."""
     now = timezone.now()
     sessions = (
         Session.objects.filter(client=client).select_related("therapist").only(*SESSION_FIELDS)
@@ -88,6 +91,7 @@ def client_page(*, client: Client, recent: int = 10) -> dict:
             )[:5]
         ),
         "open_alerts": open_alerts(client=client),
+        "earlier_episodes": road_so_far(client=client),
     }
 
 

@@ -9,7 +9,7 @@ from kithkin.audit.selectors import record_access_log
 from kithkin.clients import selectors, services
 from kithkin.clients.forms import CaseloadFilter, ClientForm
 from kithkin.clients.presenters import caseload_rows, filter_rows, table_body
-from kithkin.core.access import Action
+from kithkin.core.access import Action, may_read_review_draft
 from kithkin.plans.selectors import caseload_ids
 from kithkin.web.forms import form_status
 
@@ -40,6 +40,20 @@ def caseload(request):
 def client_detail(request, client_id: int):
     client = client_for(request, client_id, Action.VIEW_CLIENT)
     context = {"client": client, **selectors.client_page(client=client)}
+    actor = actor_for(request.user)
+    # An earlier episode's review is linked once signed; before that it is its author's (a
+    # therapist the client returned to does not read a colleague's draft).
+    context["review_links"] = {
+        earlier.episode_id
+        for earlier in context["earlier_episodes"]
+        if earlier.review_author_id is not None
+        and (
+            earlier.review_signed_at is not None
+            or may_read_review_draft(
+                actor, therapist_id=earlier.therapist_id, author_id=earlier.review_author_id
+            )
+        )
+    }
     return render(request, "clients/client_detail.html", context)
 
 

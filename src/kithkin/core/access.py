@@ -304,3 +304,18 @@ def feedback_lines(actor: Actor, therapist_ids: frozenset[int]) -> frozenset[int
 
 def _scope(actor: Actor) -> PracticeScope:
     return PracticeScope(practice_id=actor.practice_id if actor.practice_id is not None else -1)
+
+
+def may_read_review_draft(actor: Actor, *, therapist_id: int, author_id: int | None) -> bool:
+    """Whether a reader of the record also reads an ending review that is not signed yet.
+
+    Asked once :func:`can` has let the actor read the client. Until it is signed, the review is
+    work in progress, written by the episode's therapist with the client (seed 003): theirs and
+    its author's, and their supervisor's, who oversees the work. A therapist who takes the
+    client on later reads the earlier reviews once signed, as the client does once shared.
+    """
+    if not actor.active:
+        return False
+    if actor.user_id in (therapist_id, author_id):
+        return True
+    return actor.role is Role.SUPERVISOR and therapist_id in actor.supervisee_ids

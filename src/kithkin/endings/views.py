@@ -10,10 +10,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from kithkin.accounts.access import client_for, shows_controls
+from kithkin.accounts.access import actor_for, client_for, shows_controls
 from kithkin.audit.request import client_ip
 from kithkin.consent.views import pdf_response
-from kithkin.core.access import Action
+from kithkin.core.access import Action, may_read_review_draft
 from kithkin.core.disclosure import Audience
 from kithkin.core.episodes import EndingType, Phase
 from kithkin.endings import selectors, services
@@ -33,10 +33,22 @@ def _episode(client, episode_id: int):
     return episode
 
 
-def _review(episode):
-    review = selectors.review_of(episode)
+def _review(request, episode):
+    review = _readable(request, episode, selectors.review_of(episode))
     if review is None:
         raise Http404("This episode has no ending review yet")
+    return review
+
+
+def _readable(request, episode, review):
+    """An unsigned review stays with its author: a colleague who took the client on later (or
+    anyone else but its therapist, author and their supervisor) finds none until it is signed."""
+    if review is None or review.is_signed:
+        return review
+    therapist_id = episode.relationship.therapist_id
+    actor = actor_for(request.user)
+    if not may_read_review_draft(actor, therapist_id=therapist_id, author_id=review.drafted_by_id):
+        raise Http404("No such ending review")
     return review
 
 
@@ -46,13 +58,14 @@ def ending_review(request, client_id: int, episode_id: int):
         return _save(request, client_id, episode_id)
     client = client_for(request, client_id, Action.VIEW_CLIENT)
     episode = _episode(client, episode_id)
-    return _page(request, client, episode, selectors.review_of(episode))
+    review = _readable(request, episode, selectors.review_of(episode))
+    return _page(request, client, episode, review)
 
 
 def _save(request, client_id: int, episode_id: int):
     client = client_for(request, client_id, Action.CHANGE_CLIENT)
     episode = _episode(client, episode_id)
-    review = _review(episode)
+    review = _review(request, episode)
     form = ReviewForm(request.POST)
     if form.is_valid():
         try:
@@ -124,7 +137,9 @@ def ending_review_start(request, client_id: int, episode_id: int):
 @require_POST
 def ending_review_sign(request, client_id: int, episode_id: int):
     def sign(episode):
-        services.review_sign(review=_review(episode), by=request.user, ip=client_ip(request))
+        services.review_sign(
+            review=_review(request, episode), by=request.user, ip=client_ip(request)
+        )
 
     return _act(request, client_id, episode_id, sign, "The review is signed.")
 
@@ -133,7 +148,9 @@ def ending_review_sign(request, client_id: int, episode_id: int):
 @require_POST
 def ending_review_share(request, client_id: int, episode_id: int):
     def share(episode):
-        services.review_share(review=_review(episode), by=request.user, ip=client_ip(request))
+        services.review_share(
+            review=_review(request, episode), by=request.user, ip=client_ip(request)
+        )
 
     return _act(
         request, client_id, episode_id, share, "The review is shared with the client's portal."
@@ -148,7 +165,7 @@ def ending_review_pdf(request, client_id: int, episode_id: int):
     everyone the guard withholds from what leaves. The portal page is the client's own."""
     client = client_for(request, client_id, Action.VIEW_CLIENT)
     episode = _episode(client, episode_id)
-    review = _review(episode)
+    review = _review(request, episode)
     if not review.is_signed:
         raise Http404("Only a signed review is printed")
     page = selectors.review_page(

@@ -357,39 +357,15 @@ def _transfer(referral: Referral, *, by, ip: str | None) -> Episode:
                 reason=f"Transferred to {referral.to_therapist.display_name}.",
                 ip=ip,
             )
-        relationship, created = TherapyRelationship.objects.select_for_update().get_or_create(
+        episode = relationships.relationship_hand_over(
             client=client,
-            therapist=referral.to_therapist,
-            defaults={"practice_id": client.practice_id, "started_on": today},
+            to=referral.to_therapist,
+            previous=old.relationship,
+            by=by,
+            on=today,
+            reason=f"transfer, referral {referral.pk}",
+            ip=ip,
         )
-        if created:
-            _relationship_audit(by, relationship, "relationship.start", referral, ip)
-        elif relationship.ended_on is not None:
-            # The client worked with this therapist before: the same relationship resumes.
-            relationship.ended_on = None
-            relationship.save(update_fields=["ended_on"])
-            _relationship_audit(by, relationship, "relationship.resume", referral, ip)
-        # A return is a new episode (seed 004), and the client's record (sessions, plans,
-        # maps) is client-scoped, so the new therapist sees the road travelled so far.
-        episode = relationships.episode_open(relationship=relationship, by=by, on=today, ip=ip)
     except (TransitionRefused, relationships.EpisodeError) as refused:
         raise ReferralError(f"The transfer cannot complete: {refused}") from None
-    previous = TherapyRelationship.objects.select_for_update().get(pk=old.relationship_id)
-    if previous.ended_on is None and previous.pk != relationship.pk:
-        previous.ended_on = today
-        previous.save(update_fields=["ended_on"])
-        _relationship_audit(by, previous, "relationship.end", referral, ip)
     return episode
-
-
-def _relationship_audit(by, relationship, action: str, referral: Referral, ip) -> None:
-    audit_record(
-        practice_id=relationship.practice_id,
-        actor=by,
-        action=action,
-        resource_type="TherapyRelationship",
-        resource_id=relationship.pk,
-        client_id=relationship.client_id,
-        reason=f"transfer, referral {referral.pk}",
-        ip=ip,
-    )

@@ -57,7 +57,30 @@ class OpenEpisodeForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="The new episode starts at reaching out.",
     )
+    # Left out, the episode opens with the current therapist, as it did before a client could
+    # return to someone else.
+    therapist = forms.TypedChoiceField(
+        label="With whom",
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text="A client who returns may start again with you or with a colleague. With a "
+        "colleague, the client becomes theirs: your relationship with the client ends, and "
+        "with it your access to the record.",
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, choices=(), **kwargs):
+        """``choices`` are ``returns.TherapistChoice`` rows, the current therapist first."""
         super().__init__(*args, **kwargs)
         self.initial.setdefault("opened_on", timezone.localdate())
+        self._users = {choice.user.pk: choice.user for choice in choices}
+        self._default = choices[0].user if choices else None
+        self.fields["therapist"].choices = [(c.user.pk, c.label) for c in choices]
+        if choices:
+            self.initial.setdefault("therapist", choices[0].user.pk)
+
+    @property
+    def chosen(self):
+        """The clinician chosen, once the form is valid: the current therapist by default."""
+        chosen = self.cleaned_data.get("therapist")
+        return self._default if chosen is None else self._users[chosen]

@@ -170,3 +170,144 @@ def episode_transition(
 def _review_signed(episode: Episode) -> bool:
     return EndingReview.objects.filter(episode=episode, signed_at__isnull=False).exists()
 
+
+# --- Who the client is with: starting, resuming and ending relationships -----------------------
+
+
+def _relationship_audit(by, relationship: TherapyRelationship, action: str, reason: str, ip):
+    audit_record(
+        practice_id=relationship.practice_id,
+        actor=by,
+        action=action,
+        resource_type="TherapyRelationship",
+        resource_id=relationship.pk,
+        client_id=relationship.client_id,
+        reason=reason,
+        ip=ip,
+    )
+
+
+def relationship_take_up(
+    *, client, therapist, by, on: datetime.date, reason: str, ip: str | None = None
+) -> TherapyRelationship:
+    """The therapist's relationship with the client, started on ``on``, or resumed if they
+    worked together before (one relationship per pair, so the earlier episodes stay in it).
+    Inside the caller's transaction; ``reason`` is the audit event's, in clear."""
+    relationship, created = TherapyRelationship.objects.select_for_update().get_or_create(
+        client=client,
+        therapist=therapist,
+        defaults={"practice_id": client.practice_id, "started_on": on},
+    )
+    if created:
+        _relationship_audit(by, relationship, "relationship.start", reason, ip)
+    elif relationship.ended_on is not None:
+        relationship.ended_on = None
+        relationship.save(update_fields=["ended_on"])
+        _relationship_audit(by, relationship, "relationship.resume", reason, ip)
+    return relationship
+
+
+def relationship_hand_over(
+    *,
+    client,
+    to,
+    previous: TherapyRelationship | None,
+    by,
+    on: datetime.date,
+    reason: str,
+    ip: str | None = None,
+) -> Episode:
+    """The client goes on with ``to``: their relationship starts or resumes, a new episode
+    opens in it, and ``previous`` ends once it has no open episode, so the client is now the
+    new therapist's (and the record theirs to read). Shared by an internal transfer and a
+    return to another therapist; inside the caller's transaction, so a refusal on the way
+    (an :class:`EpisodeError`) undoes every step before it."""
+    relationship = relationship_take_up(
+        client=client, therapist=to, by=by, on=on, reason=reason, ip=ip
+    )
+    # A return is a new episode (seed 004), and the client's record (sessions, plans, maps) is
+    # client-scoped, so the new therapist sees the road travelled so far.
+    episode = episode_open(relationship=relationship, by=by, on=on, ip=ip)
+    if previous is not None and previous.pk != relationship.pk:
+        previous = TherapyRelationship.objects.select_for_update().get(pk=previous.pk)
+        still_open = previous.episodes.exclude(phase=Phase.CLOSED).exists()
+        if previous.ended_on is None and not still_open:
+            previous.ended_on = on
+            previous.save(update_fields=["ended_on"])
+            _relationship_audit(by, previous, "relationship.end", reason, ip)
+    return episode
+
+
+@transaction.atomic
+def episode_return(
+    *,
+    relationship: TherapyRelationship,
+    therapist,
+    by,
+    on: datetime.date | None = None,
+    ip: str | None = None,
+) -> Episode:
+    """A client who comes back starts a new episode (seed 004), with the therapist of
+    ``relationship`` (the one they were with) or with another clinician of the practice.
+
+    With another, that therapist's relationship starts or resumes, the episode opens in it, and
+    ``relationship`` ends: the client is now with the new therapist, as after a transfer. The
+    refusals raise :class:`EpisodeError` and write nothing."""
+    if therapist.pk == relationship.therapist_id:
+        return episode_open(relationship=relationship, by=by, on=on, ip=ip)
+    previous = (
+        TherapyRelationship.objects.select_for_update()
+        .select_related("therapist", "client")
+        .get(pk=relationship.pk)
+    )
+    today = timezone.localdate()
+    on = on or today
+    name = therapist.display_name
+    if therapist.practice_id != previous.practice_id or not therapist.is_clinician:
+        raise EpisodeError("Choose a therapist of this practice.", field="therapist")
+    if not therapist.is_active:
+        raise EpisodeError(f"{name}'s account is deactivated.", field="therapist")
+    if previous.ended_on is not None:
+        raise EpisodeError(
+            f"This therapy relationship ended on {_day(previous.ended_on)}; the client is no "
+            "longer with its therapist."
+        )
+    if on > today:
+        raise EpisodeError("An episode cannot open in the future.", field="opened_on")
+    episodes = list(previous.episodes.all())
+    current = next((e for e in episodes if e.is_open), None)
+    if current is not None:
+        # Handing over work in progress is a transfer, made with the client's consent.
+        raise EpisodeError(
+            f"An episode with {previous.therapist.display_name} is open, in "
+            f"{Phase(current.phase).label.lower()}. Close it before the client starts again "
+            "with someone else, or refer them on the Referrals page."
+        )
+    last_closed = max((e.closed_on for e in episodes if e.closed_on), default=None)
+    if last_closed and on < last_closed:
+        raise EpisodeError(
+            f"The new episode cannot open before the last one closed ({_day(last_closed)}).",
+            field="opened_on",
+        )
+    if on < previous.started_on:
+        raise EpisodeError(
+            f"The new episode cannot open before the client started with "
+            f"{previous.therapist.display_name} ({_day(previous.started_on)}).",
+            field="opened_on",
+        )
+    theirs = Episode.objects.filter(
+        relationship__client_id=previous.client_id, relationship__therapist=therapist
+    ).exclude(phase=Phase.CLOSED)
+    if theirs.exists():
+        raise EpisodeError(
+            f"{name} already has an episode open with this client.", field="therapist"
+        )
+    return relationship_hand_over(
+        client=previous.client,
+        to=therapist,
+        previous=previous,
+        by=by,
+        on=on,
+        reason=f"return, from relationship {previous.pk}",
+        ip=ip,
+    )

@@ -9,11 +9,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from kithkin.accounts.access import client_for, shows_controls
+from kithkin.accounts.access import actor_for, client_for, shows_controls
 from kithkin.audit.request import client_ip
-from kithkin.core.access import Action
+from kithkin.core.access import Action, may_read_review_draft
 from kithkin.core.episodes import EndingType, Phase, TransitionRefused
-from kithkin.relationships import selectors, services
+from kithkin.relationships import returns, selectors, services
 from kithkin.relationships.forms import OpenEpisodeForm, TransitionForm
 from kithkin.relationships.models import Episode
 from kithkin.web.forms import form_status
@@ -33,20 +33,31 @@ def episode_open(request, client_id: int):
     if relationship is None:
         # An episode belongs to a therapist's own relationship with the client.
         raise PermissionDenied("Only a therapist of this client opens an episode with them")
-    form = OpenEpisodeForm(request.POST)
+    choices = returns.return_choices(client=client, me=request.user)
+    form = OpenEpisodeForm(request.POST, choices=choices)
     if form.is_valid():
         try:
-            services.episode_open(
+            episode = services.episode_return(
                 relationship=relationship,
+                therapist=form.chosen,
                 by=request.user,
                 on=form.cleaned_data["opened_on"],
                 ip=client_ip(request),
             )
         except services.EpisodeError as refused:
-            form.add_error(refused.field, str(refused))
+            form.add_error(refused.field if refused.field in form.fields else None, str(refused))
         else:
-            messages.success(request, "A new episode is open, at reaching out.")
-            return redirect(reverse("client_timeline", args=[client.pk]) + "#now")
+            if episode.relationship_id == relationship.pk:
+                messages.success(request, "A new episode is open, at reaching out.")
+                return redirect(reverse("client_timeline", args=[client.pk]) + "#now")
+            # The client is now the colleague's, and the record is no longer this user's to
+            # read: the timeline would answer 404.
+            messages.success(
+                request,
+                f"{client.display_name}'s new episode is open with {form.chosen.display_name}, "
+                "at reaching out. Your relationship with the client has ended.",
+            )
+            return redirect("caseload")
     return _page(request, client, open_form=form, status=form_status(form))
 
 
@@ -117,11 +128,32 @@ def _page(request, client, *, open_form=None, transition_forms=None, status=200)
         and own is not None
         and not any(s.relationship.pk == own.pk for s in timeline.open_episodes)
     )
+    actor = actor_for(request.user)
+    reviews = {
+        story.episode.pk
+        for story in timeline.episodes
+        if story.phase in (Phase.ENDING, Phase.CLOSED)
+        and (
+            story.review_author_id is None
+            or story.review_signed
+            or may_read_review_draft(
+                actor,
+                therapist_id=story.relationship.therapist_id,
+                author_id=story.review_author_id,
+            )
+        )
+    }
     context = {
         "client": client,
         "timeline": timeline,
         "current": current,
-        "open_form": (open_form or OpenEpisodeForm()) if can_open or open_form else None,
+        "review_links": reviews,
+        "open_form": (
+            open_form
+            or OpenEpisodeForm(choices=returns.return_choices(client=client, me=request.user))
+        )
+        if can_open or open_form
+        else None,
     }
     return render(request, "relationships/timeline.html", context, status=status)
 

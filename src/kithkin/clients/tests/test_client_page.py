@@ -44,10 +44,11 @@ def test_a_missing_client_is_not_found(world, login):
 def test_its_query_count_does_not_grow_with_the_record(world, login, django_assert_num_queries):
     alice = login(world.alice)
     alice.get(page(world.carol))  # the first visit also starts the practice's audit chain
-    # 16: the open measures alerts are one more, whether a previous therapist's record was
-    # imported (the link to it) another, and whether the latest fit review decided to refer (the
-    # link to suggest another therapist) a third.
-    with django_assert_num_queries(16) as small:
+    # 17: the open measures alerts are one more, whether a previous therapist's record was
+    # imported (the link to it) another, whether the latest fit review decided to refer (the
+    # link to suggest another therapist) a third, and the episodes (for the road so far) a
+    # fourth; with earlier episodes, their scores and maps are two more (test_road_so_far).
+    with django_assert_num_queries(17) as small:
         alice.get(page(world.carol))
     start = timezone.now() - datetime.timedelta(days=400)
     Session.objects.bulk_create(

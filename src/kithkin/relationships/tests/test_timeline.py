@@ -11,9 +11,10 @@ from kithkin.schedule.models import Session
 
 TODAY = datetime.date(2026, 11, 20)
 # The session and user, the access check and its audit event (savepoint, chain head, event,
-# head update, release), four reads (relationships, episodes, transitions, sessions) and the
-# policy's answer on whether to show the forms. None grows with the journey.
-QUERIES = 14
+# head update, release), six reads (relationships, episodes with their reviews and lapses,
+# transitions, sessions, referrals, the inquiry) and the policy's answer on whether to show the
+# forms. None grows with the journey.
+QUERIES = 16
 
 
 def at(day: datetime.date, hour: int = 10) -> datetime.datetime:
@@ -331,6 +332,7 @@ def test_the_timeline_escapes_what_people_wrote_and_keeps_their_line_breaks(worl
     assert "&lt;script&gt;x()&lt;/script&gt;<br>Mum" in body
     assert "by &lt;b&gt;Alice&lt;/b&gt; Example" in body
     assert "<b>Alice</b>" not in body
+
 
 def test_a_planned_close_without_a_signed_review_is_refused_beside_the_ending(
     world, login, journey
