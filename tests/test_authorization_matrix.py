@@ -262,6 +262,8 @@ FHIR = {
     "fhir_task_search": BEARER_ONLY,
     "fhir_consent_search": BEARER_ONLY,
     "fhir_consent": BEARER_ONLY,
+    "fhir_composition_search": BEARER_ONLY,
+    "fhir_composition": BEARER_ONLY,
     "fhir_task": BEARER_ONLY,
     "fhir_practitioner_search": BEARER_ONLY,
     "fhir_episode_of_care_search": BEARER_ONLY,

@@ -11,8 +11,13 @@ are replaced in every sentence (``redact``). The FHIR resources then go through
 ``kithkin.fhir.release`` as well, the facade's one door, so both lines of defence hold for the
 Bundle. Psychotherapy notes are never read here: ``record_notes_for_release`` knows only
 progress notes, and no packet has a part for them.
+
+An ending review goes as the recipient of any copy outside the practice reads it: its draft
+re-made from the record and guarded for the release-packet audience (``endings.selectors``),
+the same words in the PDF and in its Composition (``fhir.compositions``), and only once signed.
 """
 
+import dataclasses
 import datetime
 from dataclasses import dataclass, field
 
@@ -23,7 +28,9 @@ from kithkin.clients.models import Person
 from kithkin.consent.text import CATEGORY_LABELS
 from kithkin.core.consent import Category, ReleaseRequest, covered
 from kithkin.core.disclosure import Audience, guard, redact
+from kithkin.core.ending_review import Draft
 from kithkin.fhir import resources as build
+from kithkin.fhir.compositions import composition_of, drafts_of, signed_reviews_of, sources_of
 from kithkin.fhir.release import released_json, to_json
 from kithkin.fhir.resources._common import instant
 from kithkin.fhir.resources.people import partner_view
@@ -91,6 +98,15 @@ class ScorePart:
 
 
 @dataclass(frozen=True)
+class ReviewPart:
+    composition_id: str
+    signed_on: datetime.date
+    signed_by: str
+    title: str
+    draft: Draft  # guarded for the release packet, without the note for the client
+
+
+@dataclass(frozen=True)
 class ReferralPart:
     reason: str
     summary: str
@@ -119,6 +135,7 @@ class Packet:
     summaries_included: bool = False
     scores: list[ScorePart] = field(default_factory=list)
     scores_included: bool = False
+    reviews: list[ReviewPart] = field(default_factory=list)
     ending_included: bool = False
     referral: ReferralPart | None = None  # when the packet goes with a referral out
     people_notice: str = PEOPLE_NOTICE
@@ -131,6 +148,7 @@ class Packet:
     people: list = field(default_factory=list)
     people_go: bool = False
     attending: set = field(default_factory=set)  # ids of people at the sessions released
+    reviewed: set = field(default_factory=set)  # ids of people the reviews released speak of
 
 
 def _for_the_recipient(label: str) -> str:
@@ -195,9 +213,11 @@ def gather(*, client, authorization, request: ReleaseRequest, by, at, referral=N
     if Category.MEASURES in wanted:
         packet.scores_included = True
         _scores(packet, client, request)
-    # The ending review is written at the end of therapy; until one is on record the packet
-    # says there is none rather than leaving the part out.
-    packet.ending_included = Category.ENDING_REVIEW in wanted
+    if Category.ENDING_REVIEW in wanted:
+        # Written at the end of therapy; until one is signed in the dates the packet says
+        # there is none rather than leaving the part out.
+        packet.ending_included = True
+        _reviews(packet, client, request, by=by)
     return packet
 
 
@@ -292,10 +312,53 @@ def _scores(packet: Packet, client, request: ReleaseRequest) -> None:
     )
 
 
+def _reviews(packet: Packet, client, request: ReleaseRequest, *, by) -> None:
+    """Each ending review signed in the dates: a draft is not a record yet, so an unsigned one
+    never goes. One query; when a review was signed in the dates, four more for the rows the
+    Compositions' entries point at and each review its draft's (``facts_for``, eleven), however
+    long the record."""
+    rows = [
+        r
+        for r in signed_reviews_of(client).select_related("signed_by").order_by("signed_at", "pk")
+        if _within(r.signed_at, request)
+    ]
+    if not rows:
+        return
+    today = timezone.localdate(packet.released_at)
+    drafted = drafts_of(
+        client, [(r, r.episode) for r in rows], audience=Audience.RELEASE_PACKET, today=today
+    )
+    sources = sources_of(client)
+    signers = {by.pk}
+    for review, episode, draft in drafted:
+        # The note for the client is written to the client, for their copy: it is not part of
+        # the record a recipient is sent, and is taken out before anything is built from it.
+        draft = dataclasses.replace(draft, note_for_client=())
+        composition = composition_of(review, episode, draft, **sources, today=today)
+        packet.resources.append(composition)
+        if review.signed_by_id not in signers:
+            # The Composition's author and attester, so its references resolve in the Bundle.
+            signers.add(review.signed_by_id)
+            packet.resources.append(build.practitioner.data(review.signed_by))
+        rel = draft.relationships
+        packet.reviewed |= {c.person_id for c in rel.changes}
+        packet.reviewed |= {p.person_id for p in rel.partner_plans}
+        packet.reviews.append(
+            ReviewPart(
+                composition_id=composition["id"],
+                signed_on=timezone.localdate(review.signed_at),
+                signed_by=review.signed_by.display_name,
+                title=composition["title"],
+                draft=draft,
+            )
+        )
+
+
 def bundle_text(packet: Packet, *, disclosure_id: int) -> str:
     """The packet as a FHIR collection Bundle: a cover Composition, then every resource as the
     release guard lets it go."""
     cover = build.release_cover.data(packet, disclosure_id=disclosure_id)
+    spoken_of = packet.attending | packet.reviewed
     released = [
         (data, text)
         for data, text in released_json(
@@ -303,7 +366,7 @@ def bundle_text(packet: Packet, *, disclosure_id: int) -> str:
         )
         if data["resourceType"] != "RelatedPerson"
         or packet.people_go
-        or int(data["id"]) in packet.attending
+        or int(data["id"]) in spoken_of
     ]
     bundle = bundle_of(
         {

@@ -14,7 +14,7 @@ from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 # them, so that is the version declared (the base path stays /fhir/R4/).
 FHIR_VERSION = "4.3.0"
 # Changes when the statement does (FHIR: the date the statement was published).
-PUBLISHED = "2026-12-01"
+PUBLISHED = "2026-12-02"
 
 SP = "http://hl7.org/fhir/SearchParameter"
 # Each searchable resource's own parameters (``_count`` and ``_cursor`` page every search).
@@ -33,6 +33,7 @@ SEARCH_PARAMS = {
     "ServiceRequest": frozenset({"patient"}),
     "Task": frozenset({"patient"}),
     "Consent": frozenset({"patient"}),
+    "Composition": frozenset({"patient", "type", "date"}),
     "AuditEvent": frozenset({"patient", "date"}),
 }
 LAST_UPDATED = "Prefix ge, gt, le or lt and a date or an instant with its zone; repeat for a range"
@@ -43,6 +44,7 @@ PARAM_DOCS = {
     "patient": ("reference", None, "Required: the Patient id, or Patient/{id}"),
     "status": ("token", "Encounter-status", "planned, finished or cancelled"),
     "code": ("token", "clinical-code", "The score's code, or system|code (LOINC 44261-6)"),
+    "type": ("token", "clinical-type", "78263-1, or http://loinc.org|78263-1"),
     "lifecycle-status": ("token", "Goal-lifecycle-status", "proposed, active, on-hold, ..."),
     "practitioner": ("reference", "PractitionerRole-practitioner", "Practitioner/{id}, or the id"),
     "date": ("date", "AuditEvent-date", LAST_UPDATED),
@@ -54,7 +56,10 @@ PARAM_DOCS = {
 DEFINITIONS = {
     ("Practitioner", "name"): "Practitioner-name",
     ("EpisodeOfCare", "status"): "EpisodeOfCare-status",
+    ("Composition", "date"): "clinical-date",
 }
+# What a date search is on, where it differs from AuditEvent's.
+DATE_DOCS = {"Composition": "The signing: " + LAST_UPDATED[0].lower() + LAST_UPDATED[1:]}
 # What a status search takes, where it differs from Encounter's.
 STATUS_DOCS = {"EpisodeOfCare": "planned, active or finished"}
 READS = (
@@ -69,6 +74,7 @@ READS = (
     "ServiceRequest",
     "Task",
     "Consent",
+    "Composition",
     "Practitioner",
     "PractitionerRole",
     "CareTeam",
@@ -84,6 +90,8 @@ def _param(name: str, resource_type: str) -> dict:
     definition = DEFINITIONS.get((resource_type, name), definition)
     if name == "status":
         documentation = STATUS_DOCS.get(resource_type, documentation)
+    if name == "date":
+        documentation = DATE_DOCS.get(resource_type, documentation)
     param = {"name": name, "type": kind, "documentation": documentation}
     if definition:
         param["definition"] = f"{SP}/{definition}"

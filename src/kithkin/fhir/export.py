@@ -29,6 +29,7 @@ from kithkin.audit.services import audit_record
 from kithkin.clients.models import Client, Person
 from kithkin.consent.models import Authorization
 from kithkin.fhir import resources as build
+from kithkin.fhir.compositions import compositions, signed_review
 from kithkin.fhir.models import EXPORT_LIFETIME, ExportJob
 from kithkin.fhir.release import released_json
 from kithkin.fhir.selectors import (
@@ -65,6 +66,7 @@ EXPORT_TYPES = (
     "Consent",
     "ServiceRequest",
     "Task",
+    "Composition",
 )
 OUTPUT_FORMATS = frozenset({"application/fhir+ndjson", "application/ndjson", "ndjson"})
 NDJSON = "application/fhir+ndjson"
@@ -436,10 +438,10 @@ def _batch_resources(batch, *, wanted: set[str], on_record: dict):
             lambda r: r.client_id,
         )
     episodes = {}
-    if wanted & {"EpisodeOfCare", "Encounter"}:
+    if wanted & {"EpisodeOfCare", "Encounter", "Composition"}:
         episodes = _grouped(
             Episode.objects.filter(relationship__client_id__in=ids)
-            .select_related("relationship")
+            .select_related("relationship", "ending_review")
             .prefetch_related("transitions")
             .order_by("opened_on", "pk"),
             lambda e: e.relationship.client_id,
@@ -453,7 +455,8 @@ def _batch_resources(batch, *, wanted: set[str], on_record: dict):
             lambda s: s.client_id,
         )
     plans = {}
-    if wanted & {"CarePlan", "Goal"}:
+    # A Composition's entries point at the goals, scores and referral its review reports.
+    if wanted & {"CarePlan", "Goal", "Composition"}:
         plans = _grouped(
             Plan.objects.filter(client_id__in=ids)
             .select_related("episode")
@@ -468,7 +471,7 @@ def _batch_resources(batch, *, wanted: set[str], on_record: dict):
             lambda p: p.client_id,
         )
     responses, answers = {}, {}
-    if wanted & {"Observation", "QuestionnaireResponse"}:
+    if wanted & {"Observation", "QuestionnaireResponse", "Composition"}:
         responses = _grouped(
             Response.objects.filter(client_id__in=ids).order_by("submitted_at", "pk"),
             lambda r: r.client_id,
@@ -480,11 +483,12 @@ def _batch_resources(batch, *, wanted: set[str], on_record: dict):
             Authorization.objects.filter(client_id__in=ids).order_by("pk"), lambda a: a.client_id
         )
     referrals = {}
-    if wanted & {"ServiceRequest", "Task"}:
+    if wanted & {"ServiceRequest", "Task", "Composition"}:
         referrals = _grouped(
             Referral.objects.filter(client_id__in=ids).order_by("pk"), lambda r: r.client_id
         )
     now = timezone.now()
+    today = timezone.localdate()
     for client in batch:
         found = [build.patient.data(client)]
         mine = people.get(client.pk, [])
@@ -506,10 +510,27 @@ def _batch_resources(batch, *, wanted: set[str], on_record: dict):
                     episode=_episode_of(session, client_episodes),
                 )
             )
-        for plan in plans.get(client.pk, []):
-            found += plan_resources(plan, client_id=client.pk)
-        found += response_resources(responses.get(client.pk, []), on_record, answers=answers)
+        client_plans = plans.get(client.pk, [])
+        if wanted & {"CarePlan", "Goal"}:
+            for plan in client_plans:
+                found += plan_resources(plan, client_id=client.pk)
+        client_responses = responses.get(client.pk, [])
+        found += response_resources(client_responses, on_record, answers=answers)
         found += [build.consent.data(a, now=now) for a in consents.get(client.pk, [])]
-        for referral in referrals.get(client.pk, []):
-            found += [build.service_request.data(referral), build.task.data(referral)]
+        client_referrals = referrals.get(client.pk, [])
+        if wanted & {"ServiceRequest", "Task"}:
+            for referral in client_referrals:
+                found += [build.service_request.data(referral), build.task.data(referral)]
+        if "Composition" in wanted:
+            # Each signed review drafted from the record as its PDF is: the draft's own
+            # queries (endings.selectors.facts_for), once per signed review.
+            reviews = [(r, e) for e in client_episodes if (r := signed_review(e)) is not None]
+            found += compositions(
+                client,
+                reviews,
+                versions=[v for plan in client_plans for v in plan.versions.all()],
+                responses=client_responses,
+                referrals=client_referrals,
+                today=today,
+            )
         yield found

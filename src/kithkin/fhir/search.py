@@ -17,9 +17,12 @@ from kithkin.audit.models import AuditEvent
 from kithkin.clients.models import Client, Person
 from kithkin.consent.models import Authorization
 from kithkin.core.disclosure import DISCLOSABLE, Audience, guard
+from kithkin.endings.models import EndingReview
 from kithkin.fhir import codes
 from kithkin.fhir import resources as build
+from kithkin.fhir.compositions import compositions, signed_reviews_of, sources_of
 from kithkin.fhir.release import released_dicts
+from kithkin.fhir.resources.endings import MENTAL_HEALTH_DISCHARGE_SUMMARY
 from kithkin.fhir.resources.people import partner_view
 from kithkin.fhir.selectors import _episode_of, care_plan_of_version, rings_of, versions_placed
 from kithkin.fhir.valid import bundle_of
@@ -405,6 +408,7 @@ OWNER = {
     "ServiceRequest": (Referral, "client_id"),
     "Task": (Referral, "client_id"),
     "Consent": (Authorization, "client_id"),
+    "Composition": (EndingReview, "episode__relationship__client_id"),
 }
 
 
@@ -464,6 +468,34 @@ def referral_resources(referrals, *, resource_type: str) -> list:
     return [builder.data(referral) for referral in referrals]
 
 
+# --- Composition: the ending review -----------------------------------------------------------
+
+REVIEW_TYPE = (codes.LOINC, MENTAL_HEALTH_DISCHARGE_SUMMARY)
+
+
+def reviews_of(client, *, type_: str | None = None):
+    """The client's signed ending reviews; ``type_`` a token (78263-1, or http://loinc.org|
+    78263-1): every review is of that one type, so any other finds nothing."""
+    rows = signed_reviews_of(client)
+    if type_ is not None:
+        system, code = _token(type_)
+        if not code:
+            raise SearchError(
+                "type takes a code, or system|code, such as http://loinc.org|78263-1."
+            )
+        if code != REVIEW_TYPE[1] or system not in (None, REVIEW_TYPE[0]):
+            rows = rows.none()
+    return rows
+
+
+def composed(client, reviews) -> list:
+    """The Compositions of signed ``reviews`` (``reviews_of`` rows), with the rows their
+    entries point at read once for the lot."""
+    if not reviews:
+        return []
+    return compositions(client, [(r, r.episode) for r in reviews], **sources_of(client))
+
+
 def people_named_of(client):
     """The client's people whom anything leaving the practice may name: the core's allow-list
     of involvements as a filter, so that a search's pages and total never count the withheld.
@@ -502,6 +534,9 @@ def read(client, resource_type: str, pk: int):
     elif resource_type in ("ServiceRequest", "Task"):
         rows = referrals_of(client).filter(pk=pk)
         found = referral_resources(rows, resource_type=resource_type)
+    elif resource_type == "Composition":
+        # An unsigned review is not found: a draft is not a record yet.
+        found = composed(client, list(reviews_of(client).filter(pk=pk)))
     else:
         raise ValueError(f"{resource_type} is not read by id here.")
     found = released(client, found, people=people)

@@ -16,6 +16,7 @@ from kithkin.audit.models import AuditEvent
 from kithkin.clients.models import Person
 from kithkin.consent.models import Authorization
 from kithkin.fhir import resources as build
+from kithkin.fhir.compositions import compositions, signed_review
 from kithkin.measures.instruments import instruments_on_record
 from kithkin.measures.models import Answer, Response
 from kithkin.plans.models import CheckIn, Plan, PlanVersion
@@ -82,7 +83,8 @@ def resources_for_client(client) -> list:
     rings = rings_of(client)
     episodes = list(
         Episode.objects.filter(relationship__client=client)
-        .select_related("relationship")
+        # Its ending review in the same query: none costs nothing, a signed one its draft.
+        .select_related("relationship", "ending_review")
         .prefetch_related("transitions")
         .order_by("opened_on", "pk")
     )
@@ -133,8 +135,17 @@ def resources_for_client(client) -> list:
         build.consent.data(a, now=now)
         for a in Authorization.objects.filter(client=client).order_by("pk")
     ]
-    for referral in Referral.objects.filter(client=client).order_by("pk"):
+    referrals = list(Referral.objects.filter(client=client).order_by("pk"))
+    for referral in referrals:
         found += [build.service_request.data(referral), build.task.data(referral)]
+    # The signed ending reviews, each drafted from the record as its PDF is.
+    found += compositions(
+        client,
+        [(review, e) for e in episodes if (review := signed_review(e)) is not None],
+        versions=[v for plan in plans for v in plan.versions.all()],
+        responses=responses,
+        referrals=referrals,
+    )
     return found
 
 

@@ -44,6 +44,8 @@ urlpatterns = [
     ),
     path("Consent", views.consent_search, name="fhir_consent_search"),
     path("Consent/<int:authorization_id>", views.consent_read, name="fhir_consent"),
+    path("Composition", views.composition_search, name="fhir_composition_search"),
+    path("Composition/<int:review_id>", views.composition_read, name="fhir_composition"),
     path("Task", views.task_search, name="fhir_task_search"),
     path("Task/<int:referral_id>", views.task_read, name="fhir_task"),
     path("Practitioner", views.practitioner_search, name="fhir_practitioner_search"),

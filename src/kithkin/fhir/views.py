@@ -438,6 +438,30 @@ def consent_read(request, authorization_id: int):
     return _read(request, "Consent", authorization_id)
 
 
+@fhir_read("Composition")
+def composition_search(request):
+    """The client's signed ending reviews ("the road travelled"), each a Composition; ``date``
+    is the signing."""
+    params = _allowed(request, "Composition")
+    client = _client(request, search.patient_id(params))
+    rows = search.reviews_of(client, type_=params.get("type"))
+    if "date" in params:
+        rows = rows.filter(
+            search.date_filters(request.GET.getlist("date"), field="signed_at", name="date")
+        )
+    return _search(
+        request,
+        rows,
+        lambda page: search.released(client, search.composed(client, page)),
+        total_rows=rows,
+    )
+
+
+@fhir_read("Composition")
+def composition_read(request, review_id: int):
+    return _read(request, "Composition", review_id)
+
+
 @fhir_read("ServiceRequest")
 def service_request_search(request):
     return _referral_search(request, "ServiceRequest")

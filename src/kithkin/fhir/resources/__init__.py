@@ -14,6 +14,7 @@ from kithkin.fhir.resources.care import (
     goal,
 )
 from kithkin.fhir.resources.consent import consent, consent_status, release_cover
+from kithkin.fhir.resources.endings import ending_review
 from kithkin.fhir.resources.measures import (
     observation,
     observation_code,
@@ -40,6 +41,7 @@ __all__ = [
     "consent",
     "consent_status",
     "encounter",
+    "ending_review",
     "episode_of_care",
     "goal",
     "observation",

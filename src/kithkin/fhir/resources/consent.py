@@ -163,7 +163,19 @@ def release_cover(packet, *, disclosure_id: int) -> dict:
         ]
         sections.append(_section("Questionnaire scores", lines, _refs(resources, "Observation")))
     if packet.ending_included:
-        sections.append(_section("Ending review", ["No ending review is on record."]))
+        # One line per signed review, pointing at its Composition (LOINC 78263-1) in the
+        # Bundle, which holds the review's words.
+        lines = [
+            f"{r.signed_on.isoformat()}, signed by {r.signed_by}: {r.title}."
+            for r in packet.reviews
+        ]
+        sections.append(
+            _section(
+                "Ending review",
+                lines or ["No ending review is on record."],
+                [ref("Composition", r.composition_id) for r in packet.reviews],
+            )
+        )
     return {
         "id": f"release-{disclosure_id}",
         "status": "final",

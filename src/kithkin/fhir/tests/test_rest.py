@@ -248,10 +248,12 @@ def test_everything_is_refused_like_a_read(record, fhir):
 
 
 def _reads(world) -> dict[str, int]:
+    from kithkin.endings.tests.conftest import carols_review
     from kithkin.referrals.tests.conftest import carols_referral
 
     referral = carols_referral(world).pk
     return {
+        "Composition": carols_review(world).pk,
         "Consent": carols_referral(world).authorization_id,
         "Patient": world.carol.pk,
         "Encounter": world.session.pk,
@@ -358,6 +360,7 @@ def test_every_interaction_the_statement_lists_is_served(record, fhir, client, t
     example = {"name": "Car", "patient": record.carol.pk, "status": "finished"}
     example |= {"code": "http://loinc.org|44261-6", "practitioner": record.alice.pk}
     example |= {"lifecycle-status": GOAL_LIFECYCLE[record.goal.lifecycle]}
+    example |= {"type": "http://loinc.org|78263-1"}
     example |= {"_lastUpdated": "ge2026-01-01", "date": "le2099-12-31T00:00:00Z"}
     example |= {"_count": "1", "_cursor": "0"}
     listed = set()
@@ -399,6 +402,7 @@ def test_every_interaction_the_statement_lists_is_served(record, fhir, client, t
     assert ("QuestionnaireResponse", "create") in listed
     assert ("AuditEvent", "search-type") in listed and ("AuditEvent", "read") in listed
     assert ("RelatedPerson", "search-type") in listed and ("CarePlan", "search-type") in listed
+    assert ("Composition", "read") in listed and ("Composition", "search-type") in listed
     with_last_updated = {
         r.type for r in rest.resource if any(p.name == "_lastUpdated" for p in r.searchParam or [])
     }
