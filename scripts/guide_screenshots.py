@@ -96,6 +96,17 @@ def journey(page, base: str) -> None:
     page.locator("main").screenshot(path=OUT / "calendar.png")
 
 
+def ending_review(page, base: str) -> None:
+    """The review of the road travelled of Camila's first episode (closed as planned, signed
+    and shared; she has since come back), for the page on the ending review."""
+    page.goto(f"{base}/caseload/")
+    page.get_by_role("link", name=re.compile("Camila")).first.click()
+    page.get_by_role("link", name="Timeline: episodes, phases and sessions").click()
+    page.get_by_role("link", name="The ending review of episode 1").click()
+    page.get_by_role("heading", name=re.compile("^The road travelled")).wait_for()
+    crop(page, OUT / "ending-review.png", "h1", "section[aria-labelledby=door-heading]")
+
+
 def shoot(base: str) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
@@ -108,6 +119,7 @@ def shoot(base: str) -> None:
         page.locator(".bullseye svg").first.screenshot(path=OUT / "bullseye.png")
         page.screenshot(path=OUT / "therapist-map.png", full_page=False)
         journey(page, base)
+        ending_review(page, base)
         log_in(page, base, "alexis")
         page.goto(f"{base}/portal/maps/")
         page.get_by_role("link", name="Look at this map").first.click()

@@ -12,6 +12,7 @@ import datetime
 
 from django.utils import timezone
 
+from kithkin.clients.models import Person, PersonKind
 from kithkin.core.ending_review import open_door
 from kithkin.core.hours import working_seconds
 from kithkin.endings.models import EndingReview
@@ -19,7 +20,12 @@ from kithkin.inquiries.models import Inquiry
 from kithkin.inquiries.selectors import hours_for
 from kithkin.lapses.models import Lapse
 from kithkin.matching.models import TherapistProfile
+from kithkin.measures.models import Response
+from kithkin.partners.models import TherapyPartner
+from kithkin.plans.models import Goal, Plan, PlanVersion
 from kithkin.relationships.models import Episode
+from kithkin.schedule.models import Session
+from kithkin.spheres.models import SphereEntry, SphereMap
 
 PROFILES = {
     "alice": {
@@ -131,6 +137,7 @@ def beginnings_and_endings(practice, users, *, clients, today: datetime.date) ->
         fields = {k: v for k, v in waiting.items() if k != "days_ago"}
         received = today - datetime.timedelta(days=waiting["days_ago"])
         Inquiry.objects.create(practice=practice, received_at=_at(received, 8, 40), **fields)
+    _responses_in_their_episodes(practice)
     by_name = {client.given_name: client for client in clients}
     _camilas_cycle(practice, by_name["Camila"], users["alice"])
     _farrahs_lapse(practice, by_name["Farrah"])
@@ -157,6 +164,7 @@ def _camilas_cycle(practice, camila, alice) -> None:
         response_working_seconds=working_seconds(received, answered, hours=hours_for(practice)),
         client=camila,
     )
+    _camilas_world(practice, camila, alice, first)
     ending = first.transitions.get(to_phase="ending").at
     signed = _at(first.closed_on, 18)
     EndingReview.objects.create(
@@ -203,3 +211,141 @@ def _drafts_in_ending(practice) -> None:
             drafted_by=episode.relationship.therapist,
             open_door=open_door(practice.name),
         )
+
+
+def _responses_in_their_episodes(practice) -> None:
+    """The demo's questionnaires are entered after its episodes are written, so each is moved to
+    the episode that was open on the day of its session (a returning client's first scores
+    belong to their first episode, as they would have when given)."""
+    episodes: dict[tuple[int, int], list[Episode]] = {}
+    for episode in Episode.objects.filter(practice=practice).select_related("relationship"):
+        key = (episode.relationship.client_id, episode.relationship.therapist_id)
+        episodes.setdefault(key, []).append(episode)
+    sessions = {
+        pk: (client_id, therapist_id, timezone.localtime(starts_at).date())
+        for pk, client_id, therapist_id, starts_at in Session.objects.filter(
+            practice=practice
+        ).values_list("pk", "client_id", "therapist_id", "starts_at")
+    }
+    moved: dict[int | None, list[int]] = {}
+    rows = Response.objects.filter(practice=practice, session__isnull=False)
+    for pk, session_id, episode_id in rows.values_list("pk", "session_id", "episode_id"):
+        client_id, therapist_id, day = sessions[session_id]
+        found = next(
+            (
+                e.pk
+                for e in episodes.get((client_id, therapist_id), ())
+                if e.opened_on <= day and (e.closed_on is None or day <= e.closed_on)
+            ),
+            None,
+        )
+        if found != episode_id:
+            moved.setdefault(found, []).append(pk)
+    for episode_id, pks in moved.items():
+        Response.objects.filter(pk__in=pks).update(episode_id=episode_id)
+
+
+# Camila's first episode: her sister and her friends drawn at the assessment and again in the
+# ending stage, and the plan agreed with her.
+CAMILAS_PEOPLE = {
+    "Lucía": ("sister", ["family"], "informed"),
+    "Climbing friends": ("friends", ["friendship"], "informed"),
+    "Mum": ("mother", ["family", "parent_child"], None),
+}
+CAMILAS_MAPS = (
+    {
+        "Lucía": (3, {"communication": 1, "commitment": 2, "respect": 1}),
+        "Climbing friends": (4, {"quality_time": 1}),
+        "Mum": (2, {"commitment": 2, "emotional_support": 1, "safety": 2}),
+    },
+    {
+        "Lucía": (
+            2,
+            {
+                "communication": 2,
+                "commitment": 2,
+                "respect": 2,
+                "emotional_support": 2,
+                "quality_time": 1,
+            },
+        ),
+        "Climbing friends": (3, {"quality_time": 2, "appreciation_gratitude": 1}),
+        "Mum": (2, {"commitment": 2, "emotional_support": 1, "safety": 2}),
+    },
+)
+CAMILAS_GOALS = [
+    (
+        "Call my sister every week, and say how I am.",
+        "A call most weeks for two months.",
+        "achieved",
+    ),
+    ("Go back to climbing with my friends.", "Climbing once a week again.", "achieved"),
+]
+
+
+def _camilas_world(practice, camila, alice, episode) -> None:
+    phases = {t.to_phase: timezone.localtime(t.at).date() for t in episode.transitions.all()}
+    people = {}
+    for name, (role, kinds, involvement) in CAMILAS_PEOPLE.items():
+        person = Person.objects.create(practice=practice, client=camila, name=name, role=role)
+        PersonKind.objects.bulk_create(
+            PersonKind(practice=practice, person=person, kind=kind, since=episode.opened_on)
+            for kind in kinds
+        )
+        if involvement:
+            TherapyPartner.objects.create(
+                practice=practice,
+                person=person,
+                involvement=involvement,
+                knows_in_therapy=True,
+                knows_discussed=True,
+            )
+        people[name] = person
+    for day, layout in zip((phases["assessment"], phases["ending"]), CAMILAS_MAPS, strict=True):
+        sphere_map = SphereMap.objects.create(
+            practice=practice,
+            client=camila,
+            made_by=SphereMap.MadeBy.THERAPIST,
+            author=alice,
+            taken_at=_at(day, 11),
+            status=SphereMap.Status.FINAL,
+            step=5,
+        )
+        SphereEntry.objects.bulk_create(
+            SphereEntry(
+                practice=practice,
+                map=sphere_map,
+                person=people[name],
+                ring=ring,
+                types=sorted(CAMILAS_PEOPLE[name][1]),
+                ratings=ratings,
+            )
+            for name, (ring, ratings) in layout.items()
+        )
+    agreed = phases["active"]
+    plan = Plan.objects.create(practice=practice, client=camila, episode=episode, created_by=alice)
+    version = PlanVersion.objects.create(
+        practice=practice,
+        plan=plan,
+        number=1,
+        starts_on=agreed,
+        cadence_unit="weeks",
+        cadence_every=4,
+        created_by=alice,
+        signed_by=alice,
+        signed_at=_at(agreed, 11),
+        concerns="Low mood most days, and pulling away from the people she loves.",
+        objectives="Notice the pull to withdraw; reach out to her sister and her friends.",
+    )
+    for number, (words, criterion, outcome) in enumerate(CAMILAS_GOALS, start=1):
+        Goal.objects.create(
+            practice=practice,
+            version=version,
+            number=number,
+            description=words,
+            criterion=criterion,
+            target_date=agreed + datetime.timedelta(weeks=8),
+            lifecycle="completed",
+            achievement=outcome,
+        )
+    Plan.objects.filter(pk=plan.pk).update(created_at=_at(agreed, 10))
