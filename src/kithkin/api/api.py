@@ -14,6 +14,7 @@ from ninja.throttling import SimpleRateThrottle
 
 from kithkin.accounts.access import actor_for, audit_access
 from kithkin.api.auth import BearerToken
+from kithkin.api.schemas import InvalidInput
 from kithkin.core.access import Role
 
 
@@ -61,7 +62,45 @@ class TokenRateThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": token.token_hash[:32]}
 
 
-api = NinjaAPI(
+class KithkinAPI(NinjaAPI):
+    """Every operation can answer 422 from schema validation (a path id out of range, a wrong
+    type, a field the input does not name), with ``detail`` a list (docs/api.md), and every
+    write 400 to a body that is not JSON. The schema says so, beside the operation's own 422 (the
+    page's sentence), so a client generated from it reads both; schemathesis checks the answers
+    against it (tests/test_api_schemathesis.py)."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        invalid = InvalidInput.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(invalid.pop("$defs", {}))
+        components["InvalidInput"] = invalid
+        invalid_ref = {"$ref": "#/components/schemas/InvalidInput"}
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                answer = operation["responses"].setdefault(
+                    422, {"description": "Unprocessable Content"}
+                )
+                content = answer.setdefault("content", {}).setdefault("application/json", {})
+                own = content.get("schema")
+                content["schema"] = {"anyOf": [own, invalid_ref]} if own else invalid_ref
+                if "requestBody" in operation:
+                    # A body that is not JSON at all: Django Ninja answers 400 before validation.
+                    operation["responses"].setdefault(
+                        400,
+                        {
+                            "description": "Bad Request",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Error"}
+                                }
+                            },
+                        },
+                    )
+        return schema
+
+
+api = KithkinAPI(
     title="Kithkin REST API",
     version="1",
     description="The practice's own records, through the same access policy and audit trail "

@@ -61,6 +61,18 @@ class Error(Schema):
     detail: str
 
 
+class InvalidField(Schema):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class InvalidInput(Schema):
+    """Django Ninja's answer to input its schema refuses (422), on every operation."""
+
+    detail: list[InvalidField]
+
+
 class PageQuery(Schema):
     cursor: int | None = Field(
         None, ge=0, le=MAX_ID, description="Opaque: the `next` of the page before."

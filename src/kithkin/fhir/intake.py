@@ -45,6 +45,9 @@ def parse(body: bytes) -> QuestionnaireResponse:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise Refused(400, "structure", "The body is not JSON.") from None
+    except RecursionError:
+        # Nested deeper than Python's stack: no resource is, so it is refused, never a 500.
+        raise Refused(400, "structure", "The body is nested too deeply.") from None
     if not isinstance(data, dict) or data.get("resourceType") != "QuestionnaireResponse":
         raise Refused(400, "structure", "The body must be a QuestionnaireResponse resource.")
     try:

@@ -12,7 +12,7 @@ one that does not exist (404, one body for both).
 import uuid
 from functools import wraps
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -290,6 +290,9 @@ def _questionnaire_response_create(request):
         key = intake.idempotency_key(request, resource)
     except intake.Refused as refused:
         return operation_outcome(refused.status, refused.code, str(refused))
+    except RequestDataTooBig:
+        # Django's limit (DATA_UPLOAD_MAX_MEMORY_SIZE) answers as FHIR does, not with its page.
+        return operation_outcome(413, "too-costly", "The body is larger than this server takes.")
     sent_before = bool(key) and (
         Response.objects.filter(practice_id=client.practice_id, idempotency_key=key).exists()
     )
