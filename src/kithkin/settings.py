@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "kithkin.endings",
     "kithkin.audit",
     "kithkin.crypto",
+    "kithkin.backups",
     "kithkin.web",
     "kithkin.api",
     "kithkin.fhir",
