@@ -331,12 +331,14 @@ KITHKIN_BASE_URL = os.environ.get("KITHKIN_BASE_URL") or (
 # --- Background jobs --------------------------------------------------------------------------
 REDIS_URL = os.environ.get("KITHKIN_REDIS_URL")
 HUEY_IMMEDIATE = env_flag("KITHKIN_HUEY_IMMEDIATE")
+# The queue's name, and so its Redis keys: two installations sharing one Redis keep apart.
+HUEY_NAME = os.environ.get("KITHKIN_HUEY_NAME", "kithkin")
 if REDIS_URL:
     # Several workers on several machines share one Redis queue.
-    HUEY = RedisHuey("kithkin", url=REDIS_URL, immediate=HUEY_IMMEDIATE)
+    HUEY = RedisHuey(HUEY_NAME, url=REDIS_URL, immediate=HUEY_IMMEDIATE)
 else:
     HUEY = SqliteHuey(
-        "kithkin",
+        HUEY_NAME,
         filename=str(os.environ.get("KITHKIN_HUEY_DB", VAR_DIR / "huey.sqlite3")),
         immediate=HUEY_IMMEDIATE,
     )
