@@ -167,6 +167,38 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
+# A PostgreSQL read replica for the heavy reads (reports, FHIR searches, $export); everything
+# else reads from the primary (kithkin.web.dbrouter). Without it, there is no router at all.
+REPLICA_DATABASE_URL = os.environ.get("KITHKIN_REPLICA_DATABASE_URL")
+if REPLICA_DATABASE_URL:
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("KITHKIN_REPLICA_DATABASE_URL needs a PostgreSQL primary.")
+    DATABASES["replica"] = dj_database_url.parse(REPLICA_DATABASE_URL, conn_max_age=60)
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    # The test suite reads the replica through the primary's test database.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["kithkin.web.dbrouter.ReplicaRouter"]
+    MIDDLEWARE.append("kithkin.web.dbrouter.ReplicaPinMiddleware")
+    # How long a user's reads stay on the primary after they write: longer than the replica's
+    # worst lag you expect (pg_stat_replication.replay_lag).
+    KITHKIN_REPLICA_PIN_SECONDS = int(os.environ.get("KITHKIN_REPLICA_PIN_SECONDS", 10))
+    # The pins are shared by every worker process: in Redis when there is one, else in files
+    # under var/ (enough when every process runs on one machine).
+    _pins_redis = os.environ.get("KITHKIN_REDIS_URL")
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "replica_pins": (
+            {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _pins_redis}
+            if _pins_redis
+            else {
+                "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                "LOCATION": str(VAR_DIR / "replica_pins"),
+            }
+        ),
+    }
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and sessions --------------------------------------------------------------------

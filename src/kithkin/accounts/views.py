@@ -19,6 +19,7 @@ from kithkin.audit.models import AuditEvent
 from kithkin.audit.request import client_ip
 from kithkin.clients.models import Client
 from kithkin.core.access import Action
+from kithkin.web.dbrouter import replica_safe
 from kithkin.web.forms import form_status
 
 
@@ -73,6 +74,7 @@ def _single_match(practice_id, *, full_name: str, date_of_birth, **_) -> Client 
 
 
 @require_in_practice(Action.MANAGE_PRACTICE, audited=False)
+@replica_safe
 def emergency_access_report(request):
     """The admin's report of every break-the-glass access, with how often it was used."""
     grants = (

@@ -47,6 +47,7 @@ from kithkin.referrals.models import Referral
 from kithkin.relationships.models import Episode, TherapyRelationship
 from kithkin.schedule.models import Session
 from kithkin.spheres.models import SphereEntry, SphereMap
+from kithkin.web.dbrouter import replica_reads
 
 log = logging.getLogger(__name__)
 
@@ -268,7 +269,10 @@ def export_run(job_id: int, *, batch_size: int = BATCH_SIZE) -> ExportJob:
     if not claimed:
         return job  # cancelled before it started, or already run
     try:
-        counts, clients = _export(job, batch_size=batch_size)
+        # The heavy reading may come from the replica (unless the job's user has just written);
+        # the job's own row is claimed, saved and finished on the primary.
+        with replica_reads(user=job.user):
+            counts, clients = _export(job, batch_size=batch_size)
     except Cancelled:
         remove_files(job)
         job.refresh_from_db()

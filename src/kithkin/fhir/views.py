@@ -39,6 +39,7 @@ from kithkin.measures.instruments import shipped_for
 from kithkin.measures.models import Response
 from kithkin.plans.selectors import caseload_ids
 from kithkin.schedule.models import Session
+from kithkin.web.dbrouter import replica_safe
 
 XML = ("xml", "text/xml", "application/xml", "application/fhir+xml")
 CHANNEL = "fhir"
@@ -156,6 +157,7 @@ def patient_read(request, client_id: int):
 
 
 @fhir_read("Patient")
+@replica_safe
 def patient_search(request):
     """The caseload the user may see (the caseload page's), by a prefix of a name."""
     params = _allowed(request, "Patient")
@@ -185,6 +187,7 @@ def patient_everything(request, client_id: int):
 
 
 @fhir_read("Encounter")
+@replica_safe
 def encounter_search(request):
     params = _allowed(request, "Encounter")
     client = _client(request, search.patient_id(params))
@@ -200,6 +203,7 @@ def encounter_search(request):
 
 
 @fhir_read("EpisodeOfCare")
+@replica_safe
 def episode_of_care_search(request):
     params = _allowed(request, "EpisodeOfCare")
     client = _client(request, search.patient_id(params))
@@ -215,6 +219,7 @@ def episode_of_care_search(request):
 
 
 @fhir_read("Goal")
+@replica_safe
 def goal_search(request):
     params = _allowed(request, "Goal")
     client = _client(request, search.patient_id(params))
@@ -251,11 +256,13 @@ def _measure_search(request, resource_type: str):
 
 
 @fhir_read("Observation")
+@replica_safe
 def observation_search(request):
     return _measure_search(request, "Observation")
 
 
 @fhir_read("QuestionnaireResponse", methods=("GET", "HEAD", "POST"))
+@replica_safe
 def questionnaire_response_search(request):
     """GET searches; POST takes a response to a shipped instrument (create)."""
     if request.method == "POST":
@@ -349,6 +356,7 @@ def practitioner_role_read(request, user_id: int):
 
 
 @fhir_read("Practitioner")
+@replica_safe
 def practitioner_search(request):
     params = _allowed(request, "Practitioner")
     rows = search.practitioners(practice_id=_staff(request).practice_id, name=params.get("name"))
@@ -358,6 +366,7 @@ def practitioner_search(request):
 
 
 @fhir_read("PractitionerRole")
+@replica_safe
 def practitioner_role_search(request):
     params = _allowed(request, "PractitionerRole")
     rows = search.practitioners(practice_id=_staff(request).practice_id)
@@ -378,6 +387,7 @@ def care_team_read(request, client_id: int):
 
 
 @fhir_read("RelatedPerson")
+@replica_safe
 def related_person_search(request):
     """The client's people whom what leaves may name; an ``unaware`` partner, or a person who
     is no therapy partner, is in no page and no total."""
@@ -394,6 +404,7 @@ def related_person_search(request):
 
 
 @fhir_read("CarePlan")
+@replica_safe
 def care_plan_search(request):
     """Every version of the client's plan, each a CarePlan (a replaced one ``revoked``)."""
     params = _allowed(request, "CarePlan")
@@ -423,6 +434,7 @@ def _referral_search(request, resource_type: str):
 
 
 @fhir_read("Consent")
+@replica_safe
 def consent_search(request):
     """The client's authorizations to release information, signed or not, as Consent."""
     params = _allowed(request, "Consent")
@@ -442,6 +454,7 @@ def consent_read(request, authorization_id: int):
 
 
 @fhir_read("Composition")
+@replica_safe
 def composition_search(request):
     """The client's signed ending reviews ("the road travelled"), each a Composition; ``date``
     is the signing."""
@@ -466,16 +479,19 @@ def composition_read(request, review_id: int):
 
 
 @fhir_read("ServiceRequest")
+@replica_safe
 def service_request_search(request):
     return _referral_search(request, "ServiceRequest")
 
 
 @fhir_read("Task")
+@replica_safe
 def task_search(request):
     return _referral_search(request, "Task")
 
 
 @fhir_read("CareTeam")
+@replica_safe
 def care_team_search(request):
     """One care team per client: the search answers the patient's, or nothing."""
     params = _allowed(request, "CareTeam")
@@ -509,6 +525,7 @@ def _audit_read(request, actor, event_id, client_id, reason: str) -> None:
 
 
 @fhir_read("AuditEvent")
+@replica_safe
 def audit_event_search(request):
     """A client's audit trail, for the practice admin alone (the audit log page's reader); a
     therapist is refused. Reading the trail is itself an event on it."""

@@ -8,10 +8,12 @@ from kithkin.accounts.access import actor_for, require_in_practice
 from kithkin.core.access import Action
 from kithkin.core.practice_feedback import ALLIANCE_BANDS, SMALL
 from kithkin.measures.summaries import practice_feedback as figures_for
+from kithkin.web.dbrouter import replica_safe
 
 
 @require_GET
 @require_in_practice(Action.VIEW_PRACTICE_FEEDBACK)
+@replica_safe
 def practice_feedback(request):
     view = figures_for(actor_for(request.user), request.user.practice_id)
     return render(
