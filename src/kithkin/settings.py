@@ -35,19 +35,13 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 def load_or_create_secret_key(path: Path) -> str:
-    """Generated once per installation, and kept out of the repository (var/ is ignored)."""
-    if path.exists():
+    """Generated once per installation, and kept out of the repository (var/ is ignored). Two
+    processes starting at once get the same key, never an empty one (crypto.keys.create_once)."""
+    from kithkin.crypto.keys import create_once
+
+    if path.exists() and path.read_text().strip():
         return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(64)
-    # O_EXCL: two processes starting at once must not write two different keys.
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    return key
+    return create_once(path, secrets.token_urlsafe(64)).strip()
 
 
 PRODUCTION = env_flag("KITHKIN_PRODUCTION")
