@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-long bench bench-measures bench-fhir bench-export bench-release lint lock clean
+.PHONY: install run test test-long bench bench-measures bench-fhir bench-export bench-release bench-load lint lock clean
 
 install: $(STAMP)
 
@@ -41,6 +41,10 @@ bench-release: install
 # Issue 7's targets: a FHIR read and $everything for a 300-session client, 10,000 clients.
 bench-fhir: install
 	@$(BIN)/python bench/fhir_reads.py
+
+# Issue 10: the real server under a 90/10 mix on the large practice, then 64 writers.
+bench-load: install
+	@$(BIN)/python bench/load.py
 
 lint: install
 	$(BIN)/ruff check .

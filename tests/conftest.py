@@ -1,7 +1,10 @@
 """Fixtures for the tests that run Kithkin as an installed program, in child processes: each
 test gets its own installation in tmp_path with a migrated SQLite file."""
 
+import os
+import secrets
 import shutil
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -30,3 +33,25 @@ def installation(tmp_path, migrated_sqlite) -> Installation:
         if source.exists():
             shutil.copyfile(source, f"{database}{suffix}")
     return Installation(var_dir=tmp_path, database=database)
+
+
+@pytest.fixture
+def postgres_database(installation):
+    """A database of the harness's own on the suite's PostgreSQL server, migrated, then
+    dropped."""
+    import psycopg
+
+    admin = os.environ["KITHKIN_DATABASE_URL"]
+    name = f"program_{secrets.token_hex(4)}"
+    url = urllib.parse.urlsplit(admin)._replace(path=f"/{name}").geturl()
+    with psycopg.connect(admin, autocommit=True) as db:
+        db.execute(f'CREATE DATABASE "{name}"')
+    try:
+        migrated = installation.kithkin(
+            "migrate", "--noinput", timeout=300, KITHKIN_DATABASE_URL=url
+        )
+        assert migrated.returncode == 0, migrated.stderr
+        yield url
+    finally:
+        with psycopg.connect(admin, autocommit=True) as db:
+            db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

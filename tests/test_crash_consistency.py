@@ -290,28 +290,6 @@ def test_no_acknowledged_write_is_lost_when_the_server_is_killed_on_sqlite(insta
     run_harness(installation, {}, SQLITE_CYCLES, integrity, kill_after=(0.05, 0.4))
 
 
-@pytest.fixture
-def postgres_database(installation):
-    """A database of the harness's own on the suite's PostgreSQL server, migrated, then
-    dropped."""
-    import psycopg
-
-    admin = os.environ["KITHKIN_DATABASE_URL"]
-    name = f"crash_{secrets.token_hex(4)}"
-    url = urllib.parse.urlsplit(admin)._replace(path=f"/{name}").geturl()
-    with psycopg.connect(admin, autocommit=True) as db:
-        db.execute(f'CREATE DATABASE "{name}"')
-    try:
-        migrated = installation.kithkin(
-            "migrate", "--noinput", timeout=300, KITHKIN_DATABASE_URL=url
-        )
-        assert migrated.returncode == 0, migrated.stderr
-        yield url
-    finally:
-        with psycopg.connect(admin, autocommit=True) as db:
-            db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.mark.skipif(ON_SQLITE, reason="the PostgreSQL harness runs in the PostgreSQL pass")
 def test_no_acknowledged_write_is_lost_when_the_server_is_killed_on_postgresql(
     installation, postgres_database

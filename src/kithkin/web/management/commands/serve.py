@@ -28,6 +28,10 @@ class Command(BaseCommand):
             f"--threads={threads}",
             "--access-logfile=-",
             "--timeout=60",
+            # gthread closes a connection whose request it has not begun within the keep-alive
+            # time (2 s by default), unanswered; under 64 writers a request can queue that long
+            # behind 8 threads, so it waits up to 30 s instead (tests/test_load.py).
+            "--keep-alive=30",
             # Several servers may run on one machine (tests, benchmarks); a shared default
             # control socket under ~/.gunicorn would make them collide.
             "--no-control-socket",
