@@ -123,3 +123,21 @@ def login(client):
         return client
 
     return as_user
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """A Redis for tests of what Kithkin shares through it (the job queue, rate-limit counts):
+    skipped with a notice when none answers, and a failure under CI=true, where one must."""
+    import os
+
+    import redis
+
+    url = os.environ.get("KITHKIN_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Redis at {url} is unreachable, and CI=true requires it")
+        pytest.skip(f"NOTICE: Redis at {url} is unreachable; skipped (required under CI=true)")
+    return url

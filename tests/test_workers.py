@@ -7,7 +7,6 @@ returned, so no test hook is needed in production code.
 """
 
 import json
-import os
 import re
 import secrets
 import signal
@@ -55,18 +54,6 @@ class Consumer:
 
     def executed(self) -> list[str]:
         return [match[2] for match in EXECUTED.finditer(self.text())]
-
-
-@pytest.fixture
-def redis_url() -> str:
-    url = os.environ.get("KITHKIN_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except redis.RedisError:
-        if os.environ.get("CI") == "true":
-            raise
-        pytest.skip(f"NOTICE: Redis at {url} is unreachable; skipped (required under CI=true)")
-    return url
 
 
 @pytest.fixture

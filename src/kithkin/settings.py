@@ -138,6 +138,34 @@ DATABASE_URL = os.environ.get("KITHKIN_DATABASE_URL", DEFAULT_SQLITE_URL)
 # layout from web/jinja2/kithkin/fields.html).
 FORM_RENDERER = "kithkin.web.forms_renderer.FormRenderer"
 
+# PostgreSQL connections come from a pool in each process (Django 5.2's, psycopg_pool), so a
+# request does not connect afresh and an idle thread holds no connection. Its largest
+# size defaults to gunicorn's threads per worker (`kithkin serve`'s KITHKIN_THREADS, 4), each
+# of which holds at most one connection per database, so no thread waits for one; two stay open
+# when the process is idle, and the rest close after ten idle minutes (psycopg_pool's max_idle).
+# KITHKIN_DB_POOL=0 goes back to one connection per thread kept for 60 seconds.
+DB_POOL = env_flag("KITHKIN_DB_POOL", True)
+DB_POOL_OPTIONS = {
+    "min_size": int(os.environ.get("KITHKIN_DB_POOL_MIN", 2)),
+    "max_size": int(os.environ.get("KITHKIN_DB_POOL_MAX", os.environ.get("KITHKIN_THREADS", 4))),
+    # Seconds a request waits for a connection before it fails: with a connection per thread
+    # it waits only when PostgreSQL cannot be reached (the pool logs why), and then 10 seconds
+    # answer sooner than psycopg_pool's 30.
+    "timeout": 10,
+}
+
+
+def postgres_connection(settings_dict: dict) -> dict:
+    settings_dict.setdefault("OPTIONS", {})
+    # Checked before use: with the pool, each time one is handed out (psycopg_pool's check).
+    settings_dict["CONN_HEALTH_CHECKS"] = True
+    if DB_POOL:
+        # The pool decides how long a connection lives; Django refuses to keep one as well.
+        settings_dict["CONN_MAX_AGE"] = 0
+        settings_dict["OPTIONS"]["pool"] = dict(DB_POOL_OPTIONS)
+    return settings_dict
+
+
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -158,8 +186,34 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("KITHKIN_TEST_SQLITE_NAME")}
 else:
-    DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    postgres_connection(DATABASES["default"])
+
+# --- Caches ---------------------------------------------------------------------------------
+# The default cache is each process's own memo (ICD-10 codes, instruments, layouts): local and
+# fast. Rate limits count in "limits", which every worker process must share, or each would
+# grant the whole limit again (kithkin.web.limits): Redis when there is one, which every
+# machine shares, else files under var/ that every process on this machine shares, with the
+# counting made atomic by a lock (MachineCache). Its keys carry the installation's name, as the
+# job queue's do, so two installations sharing one Redis keep apart.
+_redis_url = os.environ.get("KITHKIN_REDIS_URL")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "limits": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _redis_url,
+            "KEY_PREFIX": f"{os.environ.get('KITHKIN_HUEY_NAME', 'kithkin')}:limits",
+        }
+        if _redis_url
+        else {
+            "BACKEND": "kithkin.web.limits.MachineCache",
+            "LOCATION": str(VAR_DIR / "limits"),
+            # A count per API token, calendar feed and inquiring address in the last two
+            # windows; past this many, the expired are cleared first.
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
+    ),
+}
 
 # A PostgreSQL read replica for the heavy reads (reports, FHIR searches, $export); everything
 # else reads from the primary (kithkin.web.dbrouter). Without it, there is no router at all.
@@ -169,8 +223,9 @@ if REPLICA_DATABASE_URL:
         from django.core.exceptions import ImproperlyConfigured
 
         raise ImproperlyConfigured("KITHKIN_REPLICA_DATABASE_URL needs a PostgreSQL primary.")
-    DATABASES["replica"] = dj_database_url.parse(REPLICA_DATABASE_URL, conn_max_age=60)
-    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"] = postgres_connection(
+        dj_database_url.parse(REPLICA_DATABASE_URL, conn_max_age=60)
+    )
     # The test suite reads the replica through the primary's test database.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["kithkin.web.dbrouter.ReplicaRouter"]
@@ -180,18 +235,14 @@ if REPLICA_DATABASE_URL:
     KITHKIN_REPLICA_PIN_SECONDS = int(os.environ.get("KITHKIN_REPLICA_PIN_SECONDS", 10))
     # The pins are shared by every worker process: in Redis when there is one, else in files
     # under var/ (enough when every process runs on one machine).
-    _pins_redis = os.environ.get("KITHKIN_REDIS_URL")
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-        "replica_pins": (
-            {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _pins_redis}
-            if _pins_redis
-            else {
-                "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                "LOCATION": str(VAR_DIR / "replica_pins"),
-            }
-        ),
-    }
+    CACHES["replica_pins"] = (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}
+        if _redis_url
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "replica_pins"),
+        }
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

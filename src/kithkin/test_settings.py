@@ -25,3 +25,12 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Every FHIR resource a test builds is dumped by its model too, and must match what its builder
 # wrote byte for byte: what goes out is the builder's dict (kithkin.fhir.valid).
 FHIR_CHECK_DUMP = True
+
+# Rate limits count in the test process's memory, not in var/ or a Redis that other test runs on
+# this machine share. The same LocMemCache storage as the default cache (one LOCATION), so the
+# fixtures that empty Django's cache between tests empty the counts as well.
+# kithkin/web/tests/test_limits.py tests the shared backends themselves.
+CACHES = {
+    **CACHES,  # noqa: F405
+    "limits": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": ""},
+}

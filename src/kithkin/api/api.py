@@ -10,12 +10,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, Throttled
-from ninja.throttling import SimpleRateThrottle
 
 from kithkin.accounts.access import actor_for, audit_access
 from kithkin.api.auth import BearerToken
 from kithkin.api.schemas import InvalidInput
 from kithkin.core.access import Role
+from kithkin.web.limits import SharedRateThrottle
 
 
 class StaffBearer(BearerToken):
@@ -40,9 +40,8 @@ class StaffBearer(BearerToken):
         return user
 
 
-class TokenRateThrottle(SimpleRateThrottle):
-    """Requests per token (issue 7). Counted in Django's cache: per process with the default
-    local-memory cache, shared across workers when the cache is shared."""
+class TokenRateThrottle(SharedRateThrottle):
+    """Requests per token (issue 7), counted together by every worker process (issue 10)."""
 
     scope = "token"
 

@@ -41,6 +41,9 @@ def attached(settings_dict: dict) -> Iterator[str]:
         **settings_dict,
         "TEST": {"CHARSET": None, "COLLATION": None, "MIGRATE": True, "MIRROR": None, "NAME": None},
     }
+    # One plain connection, closed below. A copy of a pooled alias's settings would open a
+    # pool of its own under this throwaway alias, which nothing ever closes.
+    config["OPTIONS"] = {key: value for key, value in config["OPTIONS"].items() if key != "pool"}
     # A connection of our own, not an entry in settings.DATABASES: nothing else (routers,
     # close_old_connections, the test runner) should ever see or reuse it.
     setattr(

@@ -17,7 +17,6 @@ and says nothing of what was received the first time.
 import logging
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -26,6 +25,7 @@ from kithkin.audit.request import client_ip
 from kithkin.inquiries import selectors, services
 from kithkin.inquiries.forms import InquiryForm, Verdict, form_token, token_digest, token_verdict
 from kithkin.web.forms import form_status
+from kithkin.web.limits import hit
 
 log = logging.getLogger(__name__)
 
@@ -134,17 +134,10 @@ def _too_large(request) -> bool:
 
 
 def _rate_limited(request, practice) -> bool:
-    # Django's cache: LocMemCache (the default) counts per process, which is enough for one
-    # machine; several web workers should share a cache (Redis) for the limits to be exact.
-    by_ip = _count(f"inquiries:ip:{client_ip(request) or 'unknown'}")
-    by_practice = _count(f"inquiries:practice:{practice.pk}")
-    return by_ip > PER_IP_PER_HOUR or by_practice > PER_PRACTICE_PER_HOUR
-
-
-def _count(key: str) -> int:
-    cache.add(key, 0, timeout=WINDOW)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=WINDOW)
-        return 1
+    # Counted together by every worker process (kithkin.web.limits). A refused post still
+    # counts, so a flood from one address stays refused while it goes on.
+    by_ip = hit(f"inquiries:ip:{client_ip(request) or 'unknown'}", seconds=WINDOW)
+    by_practice = hit(f"inquiries:practice:{practice.pk}", seconds=WINDOW)
+    return not (
+        by_ip.tally.allows(PER_IP_PER_HOUR) and by_practice.tally.allows(PER_PRACTICE_PER_HOUR)
+    )

@@ -15,7 +15,6 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event
-from ninja.throttling import SimpleRateThrottle
 
 from kithkin.core.access import CLINICIANS, Actor
 from kithkin.core.plans import CadenceUnit, next_check_in
@@ -23,6 +22,7 @@ from kithkin.plans.models import CheckIn
 from kithkin.plans.selectors import plans_in_use
 from kithkin.relationships.models import TherapyRelationship
 from kithkin.schedule.models import CalendarFeed, Session
+from kithkin.web.limits import SharedRateThrottle
 
 # A month back keeps last week's sessions in view for writing up; half a year ahead covers any
 # booking a practice makes. Both bound the feed, as do the caps: a full-time caseload books
@@ -67,8 +67,8 @@ def feed_for_secret(secret: str) -> CalendarFeed | None:
     return feed
 
 
-class FeedThrottle(SimpleRateThrottle):
-    """Fetches per feed, counted in Django's cache (per process with the local-memory cache)."""
+class FeedThrottle(SharedRateThrottle):
+    """Fetches per feed, counted together by every worker process (kithkin.web.limits)."""
 
     scope = "calendar_feed"
 

@@ -44,9 +44,16 @@ def _mirror() -> dict:
     return {**default, "TEST": {**default["TEST"], "MIRROR": "default"}}
 
 
+def _close_pool(alias: str) -> None:
+    # A pooled alias keeps its pool, and the pool its database's sessions, past close().
+    if connections[alias].vendor == "postgresql":
+        connections[alias].close_pool()
+
+
 def _point_replica_at(settings_dict: dict) -> None:
     if REPLICA in connections.settings:
         connections[REPLICA].close()
+        _close_pool(REPLICA)
         del connections[REPLICA]
     connections.settings[REPLICA] = settings_dict
 
@@ -56,6 +63,7 @@ def replica_alias(django_db_setup):
     _point_replica_at(_mirror())
     yield
     connections[REPLICA].close()
+    _close_pool(REPLICA)
     del connections[REPLICA]
     del connections.settings[REPLICA]
 
@@ -341,6 +349,8 @@ def separate_replica(replica):
     def clone():
         # CREATE DATABASE ... TEMPLATE needs the template to have no open connections.
         connections.close_all()
+        for alias in connections:
+            _close_pool(alias)
         with _admin_connection(primary) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{primary["NAME"]}"')
