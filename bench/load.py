@@ -43,7 +43,7 @@ import time
 
 import fhir_reads
 from cpu import Window
-from loadgen import MIX, WRITES_ONLY, Agent, drive
+from loadgen import MIX, WRITES_ONLY, agents_for, drive
 from measures import script, stream, update_marker
 from run import (
     DEFAULT_POSTGRES_URL,
@@ -169,20 +169,6 @@ def prepare(target, env: dict, source: Source, args) -> dict:
     say(f"{target.label}: preparing {args.therapists} therapists' sessions, tokens and maps")
     argv = script("load.py", "--prepare", "--therapists", str(args.therapists))
     return json.loads(stream(argv, env, "the preparation", source, target.label).splitlines()[-1])
-
-
-def agents_for(prepared: dict, count: int) -> list[Agent]:
-    """``count`` connections, dealt to the therapists in turn: several tabs per therapist."""
-    therapists = prepared["therapists"]
-    return [
-        Agent(
-            cookies={"sessionid": t["sessionid"]},
-            bearer=t["token"],
-            clients=t["clients"],
-            maps=t["maps"],
-        )
-        for t in (therapists[n % len(therapists)] for n in range(count))
-    ]
 
 
 # --- 3 and 4. the real server under load --------------------------------------------------------

@@ -102,6 +102,21 @@ class Agent:
                 self.cookies[name] = morsel.value
 
 
+def agents_for(prepared: dict, count: int) -> list[Agent]:
+    """``count`` connections from ``load.py --prepare``'s therapists, dealt in turn: several
+    tabs per therapist."""
+    therapists = prepared["therapists"]
+    return [
+        Agent(
+            cookies={"sessionid": t["sessionid"]},
+            bearer=t["token"],
+            clients=t["clients"],
+            maps=t["maps"],
+        )
+        for t in (therapists[n % len(therapists)] for n in range(count))
+    ]
+
+
 @dataclass
 class Route:
     """One kind of request in the mix: its weight, whether it writes, what it must answer."""

@@ -22,7 +22,7 @@ from tests.programs import KITHKIN
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 sys.path.insert(0, str(BENCH))
 
-from loadgen import MIX, WRITES_ONLY, Agent, drive  # noqa: E402
+from loadgen import MIX, WRITES_ONLY, agents_for, drive  # noqa: E402
 from web import Server, free_port  # noqa: E402
 
 pytestmark = pytest.mark.subprocess
@@ -45,19 +45,6 @@ def responses(installation, env) -> int:
     done = installation.django(COUNT_RESPONSES, **env)
     assert done.returncode == 0, done.stderr
     return int(done.stdout.strip().splitlines()[-1])
-
-
-def agents(prepared: dict, count: int) -> list[Agent]:
-    therapists = prepared["therapists"]
-    return [
-        Agent(
-            cookies={"sessionid": t["sessionid"]},
-            bearer=t["token"],
-            clients=t["clients"],
-            maps=t["maps"],
-        )
-        for t in (therapists[n % len(therapists)] for n in range(count))
-    ]
 
 
 def run_load(installation, env: dict, tmp_path: Path) -> None:
@@ -84,9 +71,13 @@ def run_load(installation, env: dict, tmp_path: Path) -> None:
     argv = [str(KITHKIN), "serve", "--host", "127.0.0.1", "--port", str(port)]
     log = tmp_path / "serve.log"
     with Server([*argv, "--workers", "2", "--threads", "4"], server_env, log, port, tmp_path):
-        mix = drive(port, agents(prepared, 8), routes=MIX, seconds=MIX_SECONDS)
+        mix = drive(port, agents_for(prepared, 8), routes=MIX, seconds=MIX_SECONDS)
         writes = drive(
-            port, agents(prepared, WRITERS), routes=WRITES_ONLY, seconds=WRITER_SECONDS, timeout=60
+            port,
+            agents_for(prepared, WRITERS),
+            routes=WRITES_ONLY,
+            seconds=WRITER_SECONDS,
+            timeout=60,
         )
     text = log.read_text(errors="replace")
 
