@@ -10,6 +10,7 @@ carol's mother, comes to joint sessions; Dr Okafor is the next provider.
 
 import datetime
 import json
+import re
 
 import pytest
 from django.db import connection
@@ -124,7 +125,10 @@ def test_a_signed_review_goes_in_the_bundle_and_the_pdf(ending):  # noqa: F811
 
     _, _, page = gathered(world, asked())
     assert "The road travelled: the ending review signed" in page
-    assert '<h2 id="work-heading">The work done</h2>' in page
+    assert '<h2 id="review-1-work-heading">The work done</h2>' in page
+    # Each review's ids are its own, as ids must be within a page.
+    ids = re.findall(r'id="([^"]+)"', page)
+    assert len(ids) == len(set(ids))
     assert "Asking for what she needs." in page and "Sunday calls with Maria go on" in page
     assert "No ending review is on record." not in page
 
@@ -244,6 +248,9 @@ def test_each_review_signed_in_the_dates_goes_in_order(ending):  # noqa: F811
     ]
     assert page.count("the ending review signed") == 2
     assert page.index("Asking for what she needs</p>") < page.index("Asking for what she needs.")
+    # Two reviews, and still every id on the page names one element.
+    ids = re.findall(r'id="([^"]+)"', page)
+    assert "review-2-work-heading" in ids and len(ids) == len(set(ids))
 
 
 def test_the_signer_goes_with_the_review_when_someone_else_releases_it(ending):  # noqa: F811
