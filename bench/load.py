@@ -40,10 +40,11 @@ import json
 import os
 import sys
 import time
+from pathlib import Path
 
 import fhir_reads
 from cpu import Window
-from loadgen import MIX, WRITES_ONLY, agents_for, drive
+from loadgen import HOST, MIX, WRITES_ONLY, agents_for, drive
 from measures import script, stream, update_marker
 from run import (
     DEFAULT_POSTGRES_URL,
@@ -171,6 +172,79 @@ def prepare(target, env: dict, source: Source, args) -> dict:
     return json.loads(stream(argv, env, "the preparation", source, target.label).splitlines()[-1])
 
 
+# --- 2b. what each route costs the server, in the revision's environment ----------------------
+CPU_REPEAT = 40
+
+
+def cpu_in_bench_env(prepared: dict, repeat: int) -> dict:
+    """Each route of the mix answered in this process, one after another, by Django's test
+    client: the CPU it takes (this process's, so SQLite's work too, but not a PostgreSQL
+    server's), without HTTP, gunicorn or the load generator. The weighted mean bounds what
+    the machine can serve: at best its cores x 1,000 / mean ms requests a second."""
+    import random
+    import statistics
+
+    from django.test import Client as Browser
+
+    agent = agents_for(prepared, 1)[0]
+    rng = random.Random(0)
+    routes = {}
+    for route in MIX:
+        # The host the server is reached at, which every installation allows.
+        browser = Browser(HTTP_HOST=HOST)
+        browser.cookies["sessionid"] = agent.cookies["sessionid"]
+        samples = []
+        for n in range(3 + repeat):  # three to warm each route's code and caches
+            method, path, headers, body = route.build(agent, rng)
+            extra = {
+                f"HTTP_{name.upper().replace('-', '_')}": value
+                for name, value in headers.items()
+                if name not in ("Cookie", "Content-Type")
+            }
+            started = time.process_time()
+            answer = browser.generic(
+                method,
+                path,
+                body,
+                content_type=headers.get("Content-Type", "application/octet-stream"),
+                **extra,
+            )
+            spent = (time.process_time() - started) * 1000
+            if answer.status_code != route.expect:
+                raise RuntimeError(f"{route.name} {path}: {answer.status_code}")
+            if n >= 3:
+                samples.append(spent)
+        routes[route.name] = {
+            "weight": route.weight,
+            "mean_ms": round(statistics.fmean(samples), 2),
+            "p50_ms": round(statistics.median(samples), 2),
+        }
+    weights = sum(r["weight"] for r in routes.values())
+    mean = sum(r["weight"] * r["mean_ms"] for r in routes.values()) / weights
+    cores = os.cpu_count() or 1
+    return {
+        "repeat": repeat,
+        "routes": routes,
+        "weighted_mean_ms": round(mean, 2),
+        "cores": cores,
+        "ceiling_rps": round(cores * 1000 / mean, 1),
+    }
+
+
+def cpu_per_route(target, env: dict, source: Source, prepared: dict) -> dict:
+    say(f"{target.label}: the CPU each route takes, in one process, {CPU_REPEAT} requests each")
+    path = VAR / f"load-prepared-{target.name}-{source.short}.json"
+    path.write_text(json.dumps(prepared))
+    argv = script("load.py", "--cpu", str(path))
+    out = stream(argv, env, "the CPU per route", source, target.label)
+    found = json.loads(out.splitlines()[-1])
+    say(
+        f"{target.label}: weighted mean {found['weighted_mean_ms']} ms of CPU a request: at "
+        f"most {found['ceiling_rps']} req/s on {found['cores']} cores before HTTP and the load"
+    )
+    return found
+
+
 # --- 3 and 4. the real server under load --------------------------------------------------------
 def figures(load: dict, connections: int) -> dict:
     every = [ms for values in load["latencies"].values() for ms in values]
@@ -263,7 +337,9 @@ def bench_one(target, source: Source, args) -> dict:
     update_marker(
         target, "load_prepared_at", {"at": datetime.datetime.now(datetime.UTC).isoformat()}
     )
+    cpu = cpu_per_route(target, env, source, prepared)
     server = measure_server(target, env, source, args, prepared)
+    server["cpu_per_route"] = cpu
     return {
         "label": target.label,
         "build": {k: built.get(k) for k in ("clients", "sessions", "reused", "demo_seconds")},
@@ -327,6 +403,14 @@ def judge(target, server: dict) -> list[dict]:
 
 def print_report(result: dict) -> None:
     print(f"\n== {result['label']}: {result['build']['clients']:,} clients ==")
+    cpu = result.get("cpu_per_route")
+    if cpu:
+        print(
+            f"CPU a request, in one process: weighted mean {cpu['weighted_mean_ms']} ms, so at "
+            f"most {cpu['ceiling_rps']} req/s on {cpu['cores']} cores"
+        )
+        for name, r in cpu["routes"].items():
+            print(f"           {name:16} weight {r['weight']:3}  mean {r['mean_ms']:6.1f} ms")
     for run_ in [*result["mix"], *([result["writers"]] if result["writers"] else [])]:
         kind = "mix" if run_ is not result["writers"] else "writers"
         cpu = (run_.get("cpu_window") or {}).get("other_work_percent")
@@ -390,13 +474,18 @@ def main() -> int:
     parser.add_argument("--rebuild", action="store_true", help="rebuild the large practice")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--cpu", metavar="PREPARED", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.prepare:
+    if args.prepare or args.cpu:
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kithkin.settings")
         import django
 
         django.setup()
-        print(json.dumps(prepare_in_bench_env(args.therapists)))
+        if args.cpu:
+            prepared = json.loads(Path(args.cpu).read_text())
+            print(json.dumps(cpu_in_bench_env(prepared, CPU_REPEAT)))
+        else:
+            print(json.dumps(prepare_in_bench_env(args.therapists)))
         return 0
     try:
         source = checkout(args.source)

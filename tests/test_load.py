@@ -47,18 +47,31 @@ def responses(installation, env) -> int:
     return int(done.stdout.strip().splitlines()[-1])
 
 
-def run_load(installation, env: dict, tmp_path: Path) -> None:
-    demo = installation.kithkin("demo", timeout=600, **env)
-    assert demo.returncode == 0, demo.stdout + demo.stderr
-    prepare = installation.django(
-        f"import runpy, sys; sys.argv = ['load.py', '--prepare', '--therapists', '2']; "
+def bench_step(installation, env: dict, *argv: str) -> dict:
+    """One of bench/load.py's steps in the installation's environment; what it printed last."""
+    done = installation.django(
+        f"import runpy, sys; sys.argv = ['load.py', *{list(argv)!r}]; "
         f"sys.path.insert(0, {str(BENCH)!r}); runpy.run_path({str(BENCH / 'load.py')!r}, "
         "run_name='__main__')",
         timeout=300,
         **env,
     )
-    assert prepare.returncode == 0, prepare.stderr
-    prepared = json.loads(prepare.stdout.strip().splitlines()[-1])
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_load(installation, env: dict, tmp_path: Path) -> None:
+    demo = installation.kithkin("demo", timeout=600, **env)
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    prepared = bench_step(installation, env, "--prepare", "--therapists", "2")
+    # The harness's CPU step answers every route of the mix in one process and checks each
+    # status: the figure behind the throughput ceiling in docs/performance.md.
+    saved = tmp_path / "prepared.json"
+    saved.write_text(json.dumps(prepared))
+    cpu = bench_step(installation, env, "--cpu", str(saved))
+    assert set(cpu["routes"]) == {route.name for route in MIX}
+    assert all(r["mean_ms"] > 0 for r in cpu["routes"].values())
+    assert cpu["ceiling_rps"] == round(cpu["cores"] * 1000 / cpu["weighted_mean_ms"], 1)
     before = responses(installation, env)
 
     port = free_port()
