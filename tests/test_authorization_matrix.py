@@ -57,6 +57,12 @@ MATRIX = {
     "client_detail": row(302, 200, 404, 200, 404, 404, 404, 404),
     "client_edit": row(302, 200, 404, 403, 404, 404, 404, 404),
     "client_access_log": row(302, 200, 404, 200, 404, 404, 404, 404),
+    # Restriction of processing (GDPR Art. 18): the admin records and lifts it; alice and sam,
+    # who read carol's record, are refused (403); nobody else learns it exists. Lifting with
+    # nothing in force tells adam so (422).
+    "practice_restrictions": ADMINS_ONLY,
+    "client_restriction": row(302, 403, 404, 403, 200, 404, 404, 404),
+    "client_restriction_lift": row(302, 403, 404, 403, 422, 404, 404, 404, method="post"),
     # Referral in: any clinician imports a client (onto their own caseload), as they add one;
     # the previous therapist's record is read like the record (carol has none: an empty page).
     "client_import": CLINICIANS_ONLY,

@@ -16,7 +16,7 @@ from django.utils import timezone
 from kithkin.accounts.models import EmergencyAccess
 from kithkin.audit.request import client_ip
 from kithkin.audit.services import audit_record
-from kithkin.clients.models import Client
+from kithkin.clients.models import Client, Restriction, restricted
 from kithkin.core.access import (
     CLINICIANS,
     Action,
@@ -70,7 +70,17 @@ def record_for(client: Client) -> ClientRecord:
         practice_id=client.practice_id,
         therapist_ids=therapist_ids,
         portal_user_id=client.portal_user_id,
+        restricted=is_restricted(client),
     )
+
+
+def is_restricted(client: Client) -> bool:
+    """Whether processing of the client's record is restricted (GDPR Art. 18). Read with the
+    client by :func:`client_for` (no extra query), asked otherwise."""
+    known = getattr(client, "restricted_now", None)
+    if known is not None:
+        return known
+    return Restriction.objects.active().filter(client_id=client.pk).exists()
 
 
 def client_for(request, client_id: int, action: Action) -> Client:
@@ -80,7 +90,11 @@ def client_for(request, client_id: int, action: Action) -> Client:
     record exists; one who may read it but not do this gets 403.
     """
     actor = actor_for(request.user)
-    client = Client.objects.filter(pk=client_id, practice_id=actor.practice_id).first()
+    client = (
+        Client.objects.filter(pk=client_id, practice_id=actor.practice_id)
+        .annotate(restricted_now=restricted())
+        .first()
+    )
     if client is None:
         audit_access(request, actor, action, "Client", client_id, None, False, "no such client")
         raise Http404("No such client")
@@ -226,6 +240,7 @@ def psychotherapy_note_for(request, *, client: Client, session, action: Action):
         practice_id=client.practice_id,
         client_id=client.pk,
         author_id=note.author_id if note else session.therapist_id,
+        restricted=is_restricted(client),
     )
     decision = can(actor, action, record)
     audit_access(

@@ -70,3 +70,44 @@ class CaseloadFilter(forms.Form):
             ("phase", "Phase"),
         ],
     )
+
+
+class ClientFinderForm(forms.Form):
+    """The admin names the client who asked, by full name and date of birth: never a list to
+    browse, as for emergency access."""
+
+    full_name = forms.CharField(
+        label="Client's full name",
+        max_length=200,
+        help_text="Given and family name, as on the record.",
+    )
+    date_of_birth = forms.DateField(
+        label="Date of birth", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class RestrictionForm(forms.Form):
+    request = forms.CharField(
+        label="What did the client ask for?",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+        help_text="Their words, or where their letter or email is kept. Stored encrypted.",
+    )
+    requested_on = forms.DateField(
+        label="Date of the request", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    confirm = forms.BooleanField(
+        label="I have told the client what a restriction does and that the record is kept.",
+    )
+
+
+class RestrictionLiftForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is the restriction lifted?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        help_text="For example: the client withdrew their request in writing on a given date.",
+    )
+    confirm = forms.BooleanField(
+        label="The record goes back on its therapists' caseloads, reminders and exports.",
+    )

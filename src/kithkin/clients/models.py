@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 
 from kithkin.crypto.fields import EncryptedTextField
-from kithkin.practices.models import PracticeScoped
+from kithkin.practices.models import PracticeQuerySet, PracticeScoped
 
 
 def display_name(*, given_name: str, family_name: str, preferred_name: str = "") -> str:
@@ -85,3 +85,69 @@ class PersonKind(PracticeScoped):
 
     def __str__(self) -> str:
         return f"{self.kind} since {self.since}"
+
+
+class RestrictionQuerySet(PracticeQuerySet):
+    def active(self):
+        return self.filter(lifted_at__isnull=True)
+
+
+class Restriction(PracticeScoped):
+    """A restriction of processing of the client's record (GDPR Art. 18), recorded when the
+    client asks for erasure while the retention period forbids it (Art. 17(3)(b), (c)): the
+    record is kept, not used, until the restriction is lifted or the record may be erased.
+
+    Never deleted: a lifted restriction stays, with who lifted it and why, beside the audit
+    trail of every access while it held."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="restrictions")
+    # The client's request as they made it (a letter, an email, what they said): free text.
+    request = EncryptedTextField()
+    requested_on = models.DateField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lift_reason = EncryptedTextField(blank=True)
+
+    objects = RestrictionQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["practice", "recorded_at"])]
+        constraints = [
+            # One restriction in force per client; the partial index also answers "is this
+            # client restricted?" for every list that leaves restricted clients out.
+            models.UniqueConstraint(
+                fields=["client"],
+                condition=models.Q(lifted_at__isnull=True),
+                name="restriction_one_active_per_client",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(lifted_at__isnull=True, lifted_by__isnull=True)
+                    | models.Q(lifted_at__isnull=False, lifted_by__isnull=False)
+                ),
+                name="restriction_lift_has_who_and_when",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = "lifted" if self.lifted_at else "in force"
+        return f"restriction of client {self.client_id} ({state})"
+
+
+def restricted(client_ref: str = "pk") -> models.Exists:
+    """Whether the client named by ``client_ref`` (an outer query's path to a client id) has a
+    restriction in force: for lists to leave restricted clients out in their own query,
+    ``.filter(~restricted("client_id"))``, never row by row."""
+    return models.Exists(
+        Restriction.objects.filter(client_id=models.OuterRef(client_ref), lifted_at__isnull=True)
+    )

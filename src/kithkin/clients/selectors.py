@@ -4,10 +4,11 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Case, OuterRef, Subquery, Value, When
+from django.db.models import Case, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Lower
 from django.utils import timezone
 
-from kithkin.clients.models import Client
+from kithkin.clients.models import Client, Restriction
 from kithkin.core.access import Actor, Role
 from kithkin.core.alerts import AlertKind
 from kithkin.core.episodes import Phase
@@ -186,3 +187,47 @@ def attention(*, actor: Actor, client_ids: list[int], today) -> dict[int, Attent
         if kind == AlertKind.RISK:
             found[client_id]["risk_alerts"] = found[client_id].get("risk_alerts", 0) + 1
     return {pk: Attention(**found.get(pk, {})) for pk in client_ids}
+
+
+def client_by_name_and_birth(*, practice_id: int, full_name: str, date_of_birth):
+    """The one client of the practice with this full name and date of birth, or None (none, or
+    more than one): the form cannot be used to list the practice's clients."""
+    given, _, family = full_name.strip().rpartition(" ")
+    matches = list(
+        Client.objects.for_practice(practice_id)
+        .annotate(given_lower=Lower("given_name"), family_lower=Lower("family_name"))
+        .filter(
+            Q(given_lower=given.lower()) | Q(given_lower__startswith=given.lower() + " "),
+            family_lower=family.lower(),
+            date_of_birth=date_of_birth,
+        )
+        .only("pk")[:2]
+    )
+    return matches[0] if len(matches) == 1 else None
+
+
+def restrictions(*, practice_id: int, lifted: int = 50) -> dict:
+    """The practice's restrictions in force, oldest first, and the latest lifted ones: two
+    queries whatever their number. Names only: the admin reads no clinical content."""
+    rows = Restriction.objects.for_practice(practice_id).select_related(
+        "client", "recorded_by", "lifted_by"
+    )
+    rows = rows.only(
+        "requested_on",
+        "recorded_at",
+        "lifted_at",
+        "client__given_name",
+        "client__family_name",
+        "client__preferred_name",
+        "client__practice_id",
+        "recorded_by__username",
+        "recorded_by__first_name",
+        "recorded_by__last_name",
+        "lifted_by__username",
+        "lifted_by__first_name",
+        "lifted_by__last_name",
+    )
+    return {
+        "active": list(rows.filter(lifted_at__isnull=True).order_by("recorded_at", "pk")),
+        "lifted": list(rows.filter(lifted_at__isnull=False).order_by("-lifted_at", "-pk")[:lifted]),
+    }

@@ -57,6 +57,9 @@ class Action(StrEnum):
     # Therapist profiles, for matching inquiries: each clinician keeps their own and reads their
     # colleagues' (who specialises in what, who has room), to suggest the right therapist.
     THERAPIST_PROFILES = "therapist_profiles.use"
+    # Recording or lifting a restriction of processing (GDPR Art. 18) on a client's record, at
+    # their request: an administrative act on the record, not a reading of it.
+    RESTRICT_CLIENT = "client.restrict"
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,9 @@ class ClientRecord:
     portal_user_id: int | None = None
     # Clinicians holding an unexpired emergency ("break the glass") grant for this client.
     emergency_user_ids: frozenset[int] = frozenset()
+    # Processing is restricted at the client's request (GDPR Art. 18, in place of an erasure
+    # the retention period forbids): the record is kept, not used.
+    restricted: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,7 @@ class PsychotherapyNoteRecord:
     practice_id: int
     client_id: int
     author_id: int
+    restricted: bool = False  # the client's record is restricted (GDPR Art. 18)
 
 
 @dataclass(frozen=True)
@@ -110,6 +117,7 @@ class ReferralRecord:
     receiver_id: int | None  # the receiving therapist; None for an external referral
     awaiting: bool  # sent or acknowledged: the transfer is under way
     authorized: bool  # the client's authorization for it is in force now
+    restricted: bool = False  # the client's record is restricted (GDPR Art. 18)
 
 
 @dataclass(frozen=True)
@@ -212,7 +220,23 @@ def _can_in_practice(actor: Actor, action: Action) -> Decision:
     return deny(f"{action} is not a practice-wide action")
 
 
+RESTRICTED_FOR_STAFF = (
+    "this client's record is restricted at their request; use emergency access with a reason"
+)
+RESTRICTED_FOR_CLIENT = (
+    "your record is restricted at your request: you can read it, but nothing is added to it"
+)
+
+
 def _can_on_client(actor: Actor, action: Action, record: ClientRecord) -> Decision:
+    if action is Action.RESTRICT_CLIENT:
+        # Recording and lifting the restriction is the practice's answer to the client's
+        # request, kept by its admin; it touches no clinical content.
+        if actor.role is Role.ADMIN:
+            return allow("practice admin records and lifts restrictions of processing")
+        return deny("only practice admins record or lift a restriction of processing")
+    if record.restricted:
+        return _can_on_restricted_client(actor, action, record)
     if actor.role is Role.ADMIN:
         # Admins manage users and schedules; the minimum-necessary standard keeps them out of
         # clinical content.
@@ -262,6 +286,23 @@ def _can_on_client(actor: Actor, action: Action, record: ClientRecord) -> Decisi
     return deny("no therapy relationship with this client")
 
 
+def _can_on_restricted_client(actor: Actor, action: Action, record: ClientRecord) -> Decision:
+    # GDPR Art. 18(2): a restricted record is only stored. Nobody writes to it; the client keeps
+    # their right of access (Art. 15) through the portal; staff read it only through emergency
+    # access, which is reasoned, time-limited, read-only and audited.
+    if actor.role is Role.ADMIN:
+        return deny("practice admins read no clinical content")
+    if actor.role is Role.CLIENT:
+        if record.portal_user_id != actor.user_id:
+            return deny("a client reaches only their own record")
+        if action is Action.VIEW_PORTAL:
+            return allow("the client's own portal, restricted at their request")
+        return deny(RESTRICTED_FOR_CLIENT)
+    if action is Action.VIEW_CLIENT and actor.user_id in record.emergency_user_ids:
+        return allow("emergency access to a restricted record")
+    return deny(RESTRICTED_FOR_STAFF)
+
+
 def _can_on_psychotherapy_note(
     actor: Actor, action: Action, note: PsychotherapyNoteRecord
 ) -> Decision:
@@ -270,6 +311,10 @@ def _can_on_psychotherapy_note(
     if action not in NOTE_ACTIONS:
         return deny(f"{action} is not an action on a psychotherapy note")
     if actor.role in CLINICIANS and actor.user_id == note.author_id:
+        # Reading it needs the record opened first, which a restricted record allows only on
+        # emergency access (psychotherapy_note_for's caller has opened it with client_for).
+        if note.restricted and action is Action.CHANGE_PSYCHOTHERAPY_NOTE:
+            return deny(RESTRICTED_FOR_STAFF)
         return allow("author of the psychotherapy note")
     return deny("psychotherapy notes are readable by their author alone")
 
@@ -281,6 +326,8 @@ def _can_receive_referral(actor: Actor, action: Action, referral: ReferralRecord
         return deny(f"{action} is not an action on a referral")
     if actor.role not in CLINICIANS or actor.user_id != referral.receiver_id:
         return deny("only the receiving therapist answers a transfer")
+    if referral.restricted:
+        return deny("this client's record is restricted at their request: the transfer waits")
     if not referral.awaiting:
         return deny("the transfer is not awaiting an answer")
     if not referral.authorized:

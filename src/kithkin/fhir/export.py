@@ -26,7 +26,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from kithkin.audit.services import audit_record
-from kithkin.clients.models import Client, Person
+from kithkin.clients.models import Client, Person, restricted
 from kithkin.consent.models import Authorization
 from kithkin.fhir import resources as build
 from kithkin.fhir.compositions import compositions, signed_review
@@ -329,7 +329,9 @@ def _save_progress(job: ExportJob, counts: dict, clients_done: int) -> None:
 
 def _export(job: ExportJob, *, batch_size: int) -> tuple[dict, int]:
     wanted = set(job.types)
-    clients = Client.objects.filter(practice_id=job.practice_id)
+    # A record restricted at the client's request (GDPR Art. 18) is kept, not used: it does not
+    # leave the practice in an export while the restriction holds.
+    clients = Client.objects.filter(practice_id=job.practice_id).filter(~restricted())
     total = clients.count()
     ExportJob.objects.filter(pk=job.pk).update(clients_total=total)
     job.clients_total = total

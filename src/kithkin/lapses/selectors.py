@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Max, Min, Q
 from django.utils import timezone
 
+from kithkin.clients.models import restricted
 from kithkin.core.access import Actor, Role
 from kithkin.core.episodes import Phase
 from kithkin.core.lapses import LapseRule, Quiet, quiet_since, why_not_close
@@ -78,6 +79,8 @@ def open_episodes() -> list[Episode]:
     return list(
         Episode.objects.exclude(phase=Phase.CLOSED)
         .filter(relationship__ended_on__isnull=True)
+        # A restricted record is not used (GDPR Art. 18): no lapse is found, no letter invited.
+        .filter(~restricted("relationship__client_id"))
         .select_related("relationship")
         .order_by("practice_id", "pk")
     )
@@ -143,6 +146,7 @@ def worklist(
             closed_on__isnull=True,
             episode__relationship__therapist_id__in=sorted(therapist_ids(actor)),
         )
+        .filter(~restricted("episode__relationship__client_id"))
         .select_related("episode__relationship__client")
         .defer("episode__relationship__client__address")
     )

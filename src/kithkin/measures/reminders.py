@@ -14,6 +14,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from kithkin.clients.models import Restriction
 from kithkin.measures import selectors
 from kithkin.measures.models import OneTimeLink
 from kithkin.measures.services import LINK_DAYS, _link_make
@@ -56,6 +57,10 @@ def reminder_send(*, session_id: int) -> OneTimeLink | None:
         return None
     client = session.client
     if not client.email:
+        return None
+    if Restriction.objects.active().filter(client_id=client.pk).exists():
+        # The record is restricted at the client's request (GDPR Art. 18): nobody contacts them
+        # in its name, and no answer would be added to it.
         return None
     link, token = _link_make(
         client=client,

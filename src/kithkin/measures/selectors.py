@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from kithkin.clients.models import restricted
 from kithkin.core.alerts import AlertKind, SessionRecord
 from kithkin.core.instruments import Instrument, risk_text, score
 from kithkin.core.outcomes import Outcome, PairedScores, talking_therapies_outcome
@@ -347,9 +348,11 @@ def _recent(history: History, instruments, on_record) -> list[tuple[int, Respons
 
 def link_by_hash(token_hash: str, purposes: tuple[str, ...]) -> OneTimeLink | None:
     """The link, used or not: the page decides, and answers every unusable link alike. A token
-    of another purpose (a kiosk token at the link address) is as unknown as a made-up one."""
+    of another purpose (a kiosk token at the link address) is as unknown as a made-up one, and
+    so is a link of a client whose record is restricted (GDPR Art. 18): it takes no answers."""
     return (
         OneTimeLink.objects.filter(token_hash=token_hash, purpose__in=purposes)
+        .filter(~restricted("client_id"))
         .select_related("client__practice", "response")
         .first()
     )

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kithkin.audit.services import audit_record
-from kithkin.clients.models import Client
+from kithkin.clients.models import Client, restricted
 from kithkin.core.alerts import AlertKind, evaluate, no_feedback, silent_run
 from kithkin.core.instruments import InstrumentError, score
 from kithkin.measures import selectors
@@ -392,6 +392,8 @@ def _redeem(
         OneTimeLink.objects.select_for_update()
         .select_related("client__practice")
         .filter(token_hash=token_hash(token), purpose__in=purposes)
+        # A restricted record takes no answers (GDPR Art. 18): the link is as good as unknown.
+        .filter(~restricted("client_id"))
         .first()
     )
     if link is None:

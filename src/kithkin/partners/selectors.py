@@ -3,7 +3,7 @@
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from kithkin.clients.models import Person, PersonKind
+from kithkin.clients.models import Person, PersonKind, restricted
 from kithkin.core.access import Actor, Role
 from kithkin.core.disclosure import Audience, PartnerView, guard
 from kithkin.core.partners import ActionStatus, window_phrase
@@ -82,9 +82,12 @@ def worklist(*, actor: Actor, today=None) -> dict[ActionStatus, list[dict]]:
     therapist_ids = {actor.user_id}
     if actor.role is Role.SUPERVISOR:
         therapist_ids |= actor.supervisee_ids
-    clients = TherapyRelationship.objects.filter(
-        therapist_id__in=therapist_ids, ended_on__isnull=True
-    ).values("client_id")
+    # A restricted client's record is not used (GDPR Art. 18): their actions wait unseen.
+    clients = (
+        TherapyRelationship.objects.filter(therapist_id__in=therapist_ids, ended_on__isnull=True)
+        .filter(~restricted("client_id"))
+        .values("client_id")
+    )
     actions = (
         PlannedAction.objects.filter(
             practice_id=actor.practice_id,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from django.db.models import FilteredRelation, Max, Prefetch, Q
 from django.utils import timezone
 
-from kithkin.clients.models import Person, display_name
+from kithkin.clients.models import Person, display_name, restricted
 from kithkin.core.access import Actor, Role
 from kithkin.core.plans import (
     Cadence,
@@ -241,14 +241,15 @@ class DueCheckIn:
 
 
 def caseload_ids(actor: Actor) -> list[int]:
-    """The clients the clinician treats (and a supervisor's supervisees treat): one query."""
+    """The clients the clinician treats (and a supervisor's supervisees treat): one query.
+    A client whose record is restricted at their request (GDPR Art. 18) is on nobody's."""
     therapist_ids = {actor.user_id}
     if actor.role is Role.SUPERVISOR:
         therapist_ids |= actor.supervisee_ids
     return list(
-        TherapyRelationship.objects.filter(
-            therapist_id__in=therapist_ids, ended_on__isnull=True
-        ).values_list("client_id", flat=True)
+        TherapyRelationship.objects.filter(therapist_id__in=therapist_ids, ended_on__isnull=True)
+        .filter(~restricted("client_id"))
+        .values_list("client_id", flat=True)
     )
 
 

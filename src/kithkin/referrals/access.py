@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.http import Http404
 
-from kithkin.accounts.access import actor_for, audit_access, client_for
+from kithkin.accounts.access import actor_for, audit_access, client_for, is_restricted
 from kithkin.clients.models import Client
 from kithkin.core.access import Action, ReferralRecord, can
 from kithkin.core.referrals import AWAITING, Side, Status
@@ -38,6 +38,7 @@ def policy_record(referral: Referral) -> ReferralRecord:
         awaiting=awaiting,
         # Asked only while it matters: the referral's authorization, as the core sees it.
         authorized=awaiting and not authorization_refusals(referral),
+        restricted=awaiting and is_restricted(referral.client),
     )
 
 

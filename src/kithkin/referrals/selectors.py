@@ -2,6 +2,7 @@
 therapist's answer, and the choices of the draft form."""
 
 from kithkin.accounts.models import User
+from kithkin.clients.models import restricted
 from kithkin.consent.models import Authorization
 from kithkin.core.referrals import AWAITING
 from kithkin.measures.models import Decision, FitReview
@@ -31,10 +32,12 @@ def referrals_of(client):
 
 
 def awaiting_answer(therapist):
-    """The transfers sent to ``therapist`` that they have yet to complete or decline."""
+    """The transfers sent to ``therapist`` that they have yet to complete or decline; a
+    restricted client's wait, unseen, until the restriction is lifted (GDPR Art. 18)."""
     return (
         Referral.objects.for_practice(therapist.practice_id)
         .filter(to_therapist=therapist, status__in=sorted(AWAITING))
+        .filter(~restricted("client_id"))
         .select_related("client__practice", "created_by", "to_therapist", "authorization")
         .order_by("sent_at", "pk")
     )

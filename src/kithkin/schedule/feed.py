@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event
 
+from kithkin.clients.models import restricted
 from kithkin.core.access import CLINICIANS, Actor
 from kithkin.core.plans import CadenceUnit, next_check_in
 from kithkin.plans.models import CheckIn
@@ -192,10 +193,13 @@ def _check_ins_due(
 ) -> list[Entry]:
     """The next check-in of each plan in use on the clinician's own caseload. A cadence in
     sessions falls due at a session, not on a day, so only a cadence in weeks has a date here."""
+    # A restricted record (GDPR Art. 18) is on no caseload: no check-in of its falls due.
     client_ids = list(
         TherapyRelationship.objects.filter(
             practice_id=actor.practice_id, therapist_id=actor.user_id, ended_on__isnull=True
-        ).values_list("client_id", flat=True)
+        )
+        .filter(~restricted("client_id"))
+        .values_list("client_id", flat=True)
     )
     entries = []
     for plan in plans_in_use(actor=actor, client_ids=client_ids):

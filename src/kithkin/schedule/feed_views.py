@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kithkin.accounts.access import audit_access, in_practice, require_in_practice
 from kithkin.audit.request import client_ip
-from kithkin.clients.models import display_name
+from kithkin.clients.models import display_name, restricted
 from kithkin.core.access import Action
 from kithkin.relationships.models import TherapyRelationship
 from kithkin.schedule import feed, services
@@ -29,6 +29,7 @@ def _codes(user) -> list[dict]:
         TherapyRelationship.objects.filter(
             practice_id=user.practice_id, therapist=user, ended_on__isnull=True
         )
+        .filter(~restricted("client_id"))
         .order_by("client__family_name", "client__given_name", "client_id")
         .values_list(
             "client_id", "client__given_name", "client__family_name", "client__preferred_name"

@@ -30,6 +30,7 @@ clients = st.builds(
     therapist_ids=id_sets,
     portal_user_id=st.one_of(st.none(), ids),
     emergency_user_ids=id_sets,
+    restricted=st.booleans(),
 )
 notes = st.builds(
     PsychotherapyNoteRecord, note_id=ids, practice_id=ids, client_id=ids, author_id=ids
@@ -50,8 +51,23 @@ def test_every_decision_gives_a_reason(actor, action, resource):
 
 @given(actors, st.sampled_from(Action), clients)
 def test_admins_never_reach_a_clients_record(actor, action, record):
-    if actor.role is Role.ADMIN:
+    # Recording or lifting a restriction of processing is an act on the record, not a read.
+    if actor.role is Role.ADMIN and action is not Action.RESTRICT_CLIENT:
         assert not can(actor, action, record)
+
+
+@given(actors, st.sampled_from(Action), clients)
+def test_a_restricted_record_is_only_kept(actor, action, record):
+    """GDPR Art. 18: nobody writes to it; the client reads their portal, an emergency reader
+    reads the record, the admin records and lifts the restriction, and nothing else."""
+    if not record.restricted or not can(actor, action, record):
+        return
+    if actor.role is Role.CLIENT:
+        assert action is Action.VIEW_PORTAL and actor.user_id == record.portal_user_id
+    elif actor.role is Role.ADMIN:
+        assert action is Action.RESTRICT_CLIENT
+    else:
+        assert action is Action.VIEW_CLIENT and actor.user_id in record.emergency_user_ids
 
 
 @given(actors, st.sampled_from(Action), notes)

@@ -23,6 +23,8 @@ def offers_another_therapist(context, client) -> bool:
             r.therapist_id for r in context.get("relationships", ()) if r.ended_on is None
         ),
         portal_user_id=client.portal_user_id,
+        # As client_for read it with the client: no query of its own.
+        restricted=bool(getattr(client, "restricted_now", False)),
     )
     if not can(actor_for(request.user), Action.CHANGE_CLIENT, record).allowed:
         return False
