@@ -1,15 +1,11 @@
 from django import forms
 
+from kithkin.clients.forms import ClientFinderForm
 
-class EmergencyAccessForm(forms.Form):
-    full_name = forms.CharField(
-        label="Client's full name",
-        max_length=200,
-        help_text="Given and family name, as on the record.",
-    )
-    date_of_birth = forms.DateField(
-        label="Date of birth", widget=forms.DateInput(attrs={"type": "date"})
-    )
+
+class EmergencyAccessForm(ClientFinderForm):
+    """The client is named, as on the restriction screen, and the clinician says why."""
+
     reason = forms.CharField(
         label="Why do you need this record now?",
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -2,8 +2,7 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
-from django.db.models import Count, Q
-from django.db.models.functions import Lower
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -12,12 +11,12 @@ from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
 
 from kithkin.accounts import services, two_factor
-from kithkin.accounts.access import actor_for, audit_access, require_in_practice
+from kithkin.accounts.access import require_in_practice
 from kithkin.accounts.forms import EmergencyAccessForm, TokenForm
 from kithkin.accounts.models import EmergencyAccess, User
 from kithkin.audit.models import AuditEvent
 from kithkin.audit.request import client_ip
-from kithkin.clients.models import Client
+from kithkin.clients.finder import client_named
 from kithkin.core.access import Action
 from kithkin.web.dbrouter import replica_safe
 from kithkin.web.forms import form_status
@@ -32,16 +31,8 @@ def emergency_access(request):
     """
     form = EmergencyAccessForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        client = _single_match(request.user.practice_id, **form.cleaned_data)
-        if client is None:
-            actor = actor_for(request.user)
-            audit_access(
-                request, actor, Action.BREAK_GLASS, "Client", "", None, False, "no single match"
-            )
-            form.add_error(
-                None, "No single client of this practice matches that name and date of birth."
-            )
-        else:
+        client = client_named(request, form, Action.BREAK_GLASS)
+        if client is not None:
             services.emergency_access_grant(
                 by=request.user,
                 client=client,
@@ -57,20 +48,6 @@ def emergency_access(request):
     return render(
         request, "accounts/emergency_access.html", {"form": form}, status=form_status(form)
     )
-
-
-def _single_match(practice_id, *, full_name: str, date_of_birth, **_) -> Client | None:
-    given, _, family = full_name.strip().rpartition(" ")
-    matches = list(
-        Client.objects.for_practice(practice_id)
-        .annotate(given_lower=Lower("given_name"), family_lower=Lower("family_name"))
-        .filter(
-            Q(given_lower=given.lower()) | Q(given_lower__startswith=given.lower() + " "),
-            family_lower=family.lower(),
-            date_of_birth=date_of_birth,
-        )[:2]
-    )
-    return matches[0] if len(matches) == 1 else None
 
 
 @require_in_practice(Action.MANAGE_PRACTICE, audited=False)

@@ -7,14 +7,15 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from kithkin.accounts.access import actor_for, audit_access, client_for, require_in_practice
+from kithkin.accounts.access import client_for, require_in_practice
 from kithkin.audit.request import client_ip
 from kithkin.clients import selectors
+from kithkin.clients.finder import client_named
 from kithkin.clients.forms import ClientFinderForm, RestrictionForm, RestrictionLiftForm
 from kithkin.clients.models import Restriction
 from kithkin.clients.restrictions import RestrictionError, restriction_lift, restriction_record
 from kithkin.core.access import Action
-from kithkin.web.forms import form_status
+from kithkin.web.forms import form_status, show_refusal
 
 
 @require_in_practice(Action.MANAGE_PRACTICE, audited=False)
@@ -22,22 +23,9 @@ def practice_restrictions(request):
     practice_id = request.user.practice_id
     finder = ClientFinderForm(request.POST or None)
     if request.method == "POST" and finder.is_valid():
-        client = selectors.client_by_name_and_birth(practice_id=practice_id, **finder.cleaned_data)
+        client = client_named(request, finder, Action.RESTRICT_CLIENT)
         if client is not None:
             return redirect("client_restriction", client_id=client.pk)
-        audit_access(
-            request,
-            actor_for(request.user),
-            Action.RESTRICT_CLIENT,
-            "Client",
-            "",
-            None,
-            False,
-            "no single match",
-        )
-        finder.add_error(
-            None, "No single client of this practice matches that name and date of birth."
-        )
     context = {"finder": finder, **selectors.restrictions(practice_id=practice_id)}
     return render(request, "clients/restrictions.html", context, status=form_status(finder))
 
@@ -63,7 +51,7 @@ def client_restriction(request, client_id: int):
                 ip=client_ip(request),
             )
         except RestrictionError as refused:
-            form.add_error(refused.field if refused.field in form.fields else None, str(refused))
+            show_refusal(form, refused)
         else:
             messages.success(
                 request,
@@ -93,7 +81,7 @@ def client_restriction_lift(request, client_id: int):
                 ip=client_ip(request),
             )
         except RestrictionError as refused:
-            form.add_error(refused.field if refused.field in form.fields else None, str(refused))
+            show_refusal(form, refused)
         else:
             messages.success(
                 request,

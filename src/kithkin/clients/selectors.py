@@ -201,7 +201,7 @@ def client_by_name_and_birth(*, practice_id: int, full_name: str, date_of_birth)
             family_lower=family.lower(),
             date_of_birth=date_of_birth,
         )
-        .only("pk")[:2]
+        .only("pk", "practice_id")[:2]
     )
     return matches[0] if len(matches) == 1 else None
 

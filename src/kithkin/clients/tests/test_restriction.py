@@ -7,8 +7,9 @@ import datetime
 
 import pytest
 from django.core import mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -177,6 +178,8 @@ def test_no_single_match_tells_the_admin_and_lists_nobody(world, login):
     )
     assert answer.status_code == 422
     assert b"No single client" in answer.content
+    miss = AuditEvent.objects.get(action="client.restrict", outcome="denied")
+    assert (miss.actor, miss.reason) == (world.adam, "no single match")
 
 
 def test_the_admin_lifts_it_with_a_reason(world, login):
@@ -420,3 +423,25 @@ def test_the_caseload_and_the_reminders_come_back_after_the_lift(world):
     assert world.carol.pk in caseload_ids(_actor(world.alice))
     reminder_send(session_id=session.pk)
     assert len(mail.outbox) == 1
+
+
+def test_the_client_restriction_page_takes_the_same_queries_restricted_or_not(world, login):
+    # The page reads the client (with its restriction flag) and the one restriction in force,
+    # whose recorder comes with it: nothing per restriction or per audit event.
+    admin = login(world.adam)
+    page = reverse("client_restriction", args=[world.carol.pk])
+    admin.get(page)  # the session's first request
+    with CaptureQueriesContext(connection) as before:
+        assert admin.get(page).status_code == 200
+    restrict(world)
+    restriction_lift(
+        restriction=Restriction.objects.active().get(),
+        by=world.adam,
+        reason="Withdrawn in writing.",
+    )
+    restrict(world)
+    with CaptureQueriesContext(connection) as during:
+        assert b'data-restricted="yes"' in admin.get(page).content
+    # Ten today: the session, the user, the client, its therapists, the audit event (five) and
+    # the restriction.
+    assert len(during) == len(before) <= 10
