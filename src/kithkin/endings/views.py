@@ -20,7 +20,7 @@ from kithkin.endings import selectors, services
 from kithkin.endings.forms import ReviewForm
 from kithkin.endings.services import ReviewError
 from kithkin.lapses.selectors import lapse_of
-from kithkin.web.forms import form_status
+from kithkin.web.forms import form_status, show_refusal
 from kithkin.web.pdf import render_pdf
 
 REVIEW_PHASES = (Phase.ENDING, Phase.CLOSED)
@@ -73,7 +73,7 @@ def _save(request, client_id: int, episode_id: int):
                 review=review, by=request.user, texts=form.texts(), ip=client_ip(request)
             )
         except ReviewError as refused:
-            form.add_error(refused.field if refused.field in form.fields else None, str(refused))
+            show_refusal(form, refused)
         else:
             messages.success(request, "The review is saved.")
             return redirect("ending_review", client.pk, episode.pk)

@@ -12,7 +12,7 @@ from kithkin.core.access import Action
 from kithkin.lapses import selectors
 from kithkin.lapses.forms import LapseSettingsForm
 from kithkin.lapses.settings_services import LapseSettingsError, lapse_settings_set
-from kithkin.web.forms import form_status
+from kithkin.web.forms import form_status, show_refusal
 
 
 @require_in_practice(Action.MANAGE_PRACTICE, audited=False)
@@ -31,9 +31,7 @@ def practice_lapse_settings(request):
                     ip=client_ip(request),
                 )
             except LapseSettingsError as refused:
-                form.add_error(
-                    refused.field if refused.field in form.fields else None, str(refused)
-                )
+                show_refusal(form, refused)
             else:
                 if saved == rule:
                     messages.info(request, "Nothing changed: these are the practice's numbers.")

@@ -23,7 +23,7 @@ from kithkin.core.referrals import MOVE_LABELS, Side, Status, moves
 from kithkin.referrals import selectors, services
 from kithkin.referrals.access import referral_for
 from kithkin.referrals.forms import MoveForm, ReferralForm
-from kithkin.web.forms import form_status
+from kithkin.web.forms import form_status, show_refusal
 
 
 def _referral_url(referral) -> str:
@@ -77,8 +77,7 @@ def referral_new(request, client_id: int):
                 ip=client_ip(request),
             )
         except services.ReferralError as refused:
-            field = refused.field if refused.field in form.fields else None
-            form.add_error(field, str(refused))
+            show_refusal(form, refused)
         else:
             messages.success(request, "The referral is drafted. Send it when the client is ready.")
             return redirect(_referral_url(referral))
@@ -128,8 +127,7 @@ def referral_move(request, client_id: int, referral_id: int):
                 )
             moved = _apply(request, referral, target, side, data)
         except services.ReferralError as refused:
-            field = refused.field if refused.field in form.fields else None
-            form.add_error(field, str(refused))
+            show_refusal(form, refused)
         else:
             messages.success(request, _moved_message(moved))
             if side is Side.RECEIVER and moved.status == Status.DECLINED:

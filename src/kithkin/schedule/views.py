@@ -23,11 +23,7 @@ from kithkin.core.access import Action
 from kithkin.core.schedule import Week
 from kithkin.schedule import selectors, services
 from kithkin.schedule.forms import OutcomeForm, SessionForm
-from kithkin.web.forms import form_status
-
-
-def _refuse(form, refused: services.SessionError) -> None:
-    form.add_error(refused.field if refused.field in form.fields else None, str(refused))
+from kithkin.web.forms import form_status, show_refusal
 
 
 def _session(client, session_id: int):
@@ -74,7 +70,7 @@ def session_new(request, client_id: int):
                 ip=client_ip(request),
             )
         except services.SessionError as refused:
-            _refuse(form, refused)
+            show_refusal(form, refused)
         else:
             if created:
                 messages.success(request, "The session is scheduled.")
@@ -113,7 +109,7 @@ def session_edit(request, client_id: int, session_id: int):
                 ip=client_ip(request),
             )
         except services.SessionError as refused:
-            _refuse(form, refused)
+            show_refusal(form, refused)
         else:
             messages.success(request, "The session was saved.")
             return redirect("session_detail", client_id=client.pk, session_id=session.pk)
@@ -147,7 +143,7 @@ def session_outcome(request, client_id: int, session_id: int):
                 ip=client_ip(request),
             )
         except services.SessionError as refused:
-            _refuse(form, refused)
+            show_refusal(form, refused)
         else:
             messages.success(
                 request, f"The session is recorded as {recorded.get_status_display().lower()}."
