@@ -9,6 +9,7 @@ import dataclasses
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import F, FilteredRelation, Q
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -60,17 +61,25 @@ def with_emergency_grants(record: ClientRecord) -> ClientRecord:
 
 
 def record_for(client: Client) -> ClientRecord:
-    therapist_ids = frozenset(
-        client.therapy_relationships.filter(ended_on__isnull=True).values_list(
-            "therapist_id", flat=True
-        )
-    )
     return ClientRecord(
         client_id=client.pk,
         practice_id=client.practice_id,
-        therapist_ids=therapist_ids,
+        therapist_ids=treating_therapist_ids(client),
         portal_user_id=client.portal_user_id,
         restricted=is_restricted(client),
+    )
+
+
+def treating_therapist_ids(client: Client) -> frozenset[int]:
+    """The therapists of the client's open relationships. Read with the client by
+    :func:`client_for` (no extra query), asked otherwise."""
+    known = getattr(client, "open_therapist_ids", None)
+    if known is not None:
+        return known
+    return frozenset(
+        client.therapy_relationships.filter(ended_on__isnull=True).values_list(
+            "therapist_id", flat=True
+        )
     )
 
 
@@ -90,11 +99,7 @@ def client_for(request, client_id: int, action: Action) -> Client:
     record exists; one who may read it but not do this gets 403.
     """
     actor = actor_for(request.user)
-    client = (
-        Client.objects.filter(pk=client_id, practice_id=actor.practice_id)
-        .annotate(restricted_now=restricted())
-        .first()
-    )
+    client = _client_with_record_facts(client_id, practice_id=actor.practice_id)
     if client is None:
         audit_access(request, actor, action, "Client", client_id, None, False, "no such client")
         raise Http404("No such client")
@@ -121,6 +126,28 @@ def client_for(request, client_id: int, action: Action) -> Client:
     if action is not Action.VIEW_CLIENT and can(actor, Action.VIEW_CLIENT, record).allowed:
         raise PermissionDenied(decision.reason)
     raise Http404("No such client")
+
+
+def _client_with_record_facts(client_id: int, *, practice_id) -> Client | None:
+    """The client with what the policy asks of them (open relationships' therapists, a
+    restriction in force) in one query: a row per open relationship, or one with none."""
+    rows = list(
+        Client.objects.filter(pk=client_id, practice_id=practice_id).annotate(
+            restricted_now=restricted(),
+            open_relationship=FilteredRelation(
+                "therapy_relationships",
+                condition=Q(therapy_relationships__ended_on__isnull=True),
+            ),
+            open_therapist_id=F("open_relationship__therapist_id"),
+        )
+    )
+    if not rows:
+        return None
+    client = rows[0]
+    client.open_therapist_ids = frozenset(
+        row.open_therapist_id for row in rows if row.open_therapist_id is not None
+    )
+    return client
 
 
 def shows_controls(request, client, action: Action = Action.CHANGE_CLIENT) -> bool:

@@ -53,11 +53,12 @@ class TwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        user = request.user
-        if user.is_authenticated and not request.path.startswith(OPEN_PATHS):
+        # The path first: asking whether the user is signed in reads the session and the user,
+        # two queries an API call (which authenticates by its token) has no use for.
+        if not request.path.startswith(OPEN_PATHS) and request.user.is_authenticated:
             from kithkin.accounts.two_factor import needs_second_factor
 
-            target = needs_second_factor(user, request.session)
+            target = needs_second_factor(request.user, request.session)
             if target:
                 return redirect(f"{target}?next={request.path}")
         return self.get_response(request)

@@ -230,6 +230,8 @@ def layout(entries: Sequence[Entry]) -> Geometry:
                 cut = _cut(marks + column, candidate)
                 if best is None or cut < best[0]:
                     best = (cut, column, candidate)
+                if best[0] == 0:
+                    break  # no nudge cuts less than nothing, and the first found wins ties
             marks, rooms = marks + best[1], best[2]
         for (entry, out, y, _), room in zip(marks, rooms, strict=True):
             placed.append(

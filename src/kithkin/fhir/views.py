@@ -117,10 +117,10 @@ def _client(request, client_id: int):
 
 
 def _read(request, resource_type: str, pk: int):
-    client_id = search.owner_of(resource_type, pk, practice_id=request.user.practice_id)
+    client_id, row = search.owned(resource_type, pk, practice_id=request.user.practice_id)
     if client_id is None:
         raise Http404
-    resource = search.read(_client(request, client_id), resource_type, pk)
+    resource = search.read(_client(request, client_id), resource_type, pk, row=row)
     if resource is None:
         # Withheld from anything that leaves (an unaware partner): as if it did not exist.
         raise Http404

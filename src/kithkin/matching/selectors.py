@@ -104,8 +104,14 @@ def inquiry_of_client(client) -> Inquiry | None:
 
 def fit_says_refer(client) -> bool:
     """Whether the client's latest fit review decided the fit is not right and to refer on."""
-    latest = FitReview.objects.filter(client=client).order_by("-at", "-pk").first()
-    return latest is not None and latest.decision == Decision.REFER
+    # The decision alone: the review's feedback is encrypted, and reading it would decrypt it.
+    latest = (
+        FitReview.objects.filter(client=client)
+        .order_by("-at", "-pk")
+        .values_list("decision", flat=True)
+        .first()
+    )
+    return latest == Decision.REFER
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,7 @@ def portal_measure(request, code: str):
                 idempotency_key=form.cleaned_data["key"],
                 free_text=form.cleaned_data.get("free_text"),
                 ip=client_ip(request),
+                instrument=instrument,
             )
         except (InstrumentError, MeasuresError) as refused:
             _refuse(form, refused)

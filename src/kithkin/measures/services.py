@@ -17,7 +17,7 @@ from django.utils import timezone
 from kithkin.audit.services import audit_record
 from kithkin.clients.models import Client, restricted
 from kithkin.core.alerts import AlertKind, evaluate, no_feedback, silent_run
-from kithkin.core.instruments import InstrumentError, score
+from kithkin.core.instruments import Instrument, InstrumentError, score
 from kithkin.measures import selectors
 from kithkin.measures.instruments import (
     alert_settings_for,
@@ -64,11 +64,22 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _open_episode(client: Client) -> Episode | None:
+def _lock_client(client: Client) -> None:
+    """The client row is the lock two copies of one submission take turns on. "No key": a lock
+    that still lets other commits' foreign-key checks on the client pass. The id alone is read:
+    the whole row would decrypt the client's contact details for nothing."""
+    Client.objects.select_for_update(no_key=True).filter(pk=client.pk).values_list(
+        "pk", flat=True
+    ).first()
+
+
+def _open_episode_id(client: Client) -> int | None:
+    """The id of the client's open episode, the one a new record belongs to."""
     return (
         Episode.objects.filter(relationship__client=client)
         .exclude(phase="closed")
         .order_by("-opened_on", "-pk")
+        .values_list("pk", flat=True)
         .first()
     )
 
@@ -99,13 +110,14 @@ def response_submit(
     free_text: str | None = None,
     respondent: str = Response.Respondent.CLIENT,
     ip: str | None = None,
+    instrument: Instrument | None = None,
 ) -> Response:
     """Scores and stores one response, raises the alerts the client's history now calls for,
     and audits it. An answer the instrument does not allow raises InstrumentError and stores
-    nothing; the same idempotency key sent again returns the first response."""
-    # The client row is the lock two copies of one submission take turns on.
-    # "No key": a lock that still lets other commits' foreign-key checks on the client pass.
-    Client.objects.select_for_update(no_key=True).filter(pk=client.pk).first()
+    nothing; the same idempotency key sent again returns the first response. A view that has
+    read the practice's instruments already passes the one ``instrument_code`` names as
+    ``instrument``, and they are not read again."""
+    _lock_client(client)
     key = str(idempotency_key)
     existing = Response.objects.filter(practice_id=client.practice_id, idempotency_key=key).first()
     if existing is not None:
@@ -113,7 +125,8 @@ def response_submit(
             raise FormAlreadyUsed()
         existing.new_alerts = []
         return existing
-    instrument = instrument_for(client.practice, instrument_code)
+    if instrument is None or instrument.code != instrument_code:
+        instrument = instrument_for(client.practice, instrument_code)
     scored = score(instrument, answers)
     if respondent == Response.Respondent.THERAPIST and (
         instrument_code != selectors.ALLIANCE or via != Response.Via.THERAPIST
@@ -133,7 +146,7 @@ def response_submit(
         instrument=instrument.code,
         instrument_version=instrument.version,
         session=session,
-        episode=_open_episode(client),
+        episode_id=_open_episode_id(client),
         submitted_at=timezone.now(),
         submitted_via=via,
         respondent=respondent,
@@ -154,7 +167,7 @@ def response_submit(
     response.new_alerts = []
     if respondent == Response.Respondent.CLIENT:
         # Read once: the alerts and the practice view's summary both come from this history.
-        history = selectors.history_of(client)
+        history = selectors.history_of(client, rules_only=True)
         response.new_alerts = _raise_alerts(client, response, history)
         summaries_refresh(client, history)
     kinds = ", ".join(alert.kind for alert in response.new_alerts) or "none"
@@ -232,7 +245,7 @@ def session_recorded(*, session: Session, by, ip: str | None = None) -> list[Ale
         .select_related("practice")
         .get(pk=session.client_id)
     )
-    history = selectors.history_of(client)
+    history = selectors.history_of(client, rules_only=True)
     raised = []
     if session.status == Session.Status.ATTENDED:
         raised = _raise_silence(client, session, history, by=by, ip=ip)
@@ -529,8 +542,7 @@ def fit_review_create(
     ip: str | None = None,
 ) -> FitReview:
     """Records a fit review. "Refer" records the intent; the referral flow is a later issue."""
-    # "No key": a lock that still lets other commits' foreign-key checks on the client pass.
-    Client.objects.select_for_update(no_key=True).filter(pk=client.pk).first()
+    _lock_client(client)
     key = str(idempotency_key)
     existing = FitReview.objects.filter(practice_id=client.practice_id, idempotency_key=key).first()
     if existing is not None:
@@ -547,7 +559,7 @@ def fit_review_create(
     review = FitReview.objects.create(
         practice_id=client.practice_id,
         client=client,
-        episode=_open_episode(client),
+        episode_id=_open_episode_id(client),
         opened_from=opened_from,
         feedback=feedback,
         tried=(tried or "").strip(),

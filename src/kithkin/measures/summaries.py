@@ -84,7 +84,7 @@ def summaries_refresh(client, history: selectors.History | None = None) -> None:
     """Rewrites the client's summary rows from their history (read here unless given). Called
     inside the transaction that changed the history, so the figures move with the record."""
     if history is None:
-        history = selectors.history_of(client)
+        history = selectors.history_of(client, rules_only=True)
     courses = courses_of(history, shipped_for(client.practice))
     _write(client.practice_id, {client.pk: courses})
 
@@ -127,7 +127,7 @@ def _histories(client_ids: list[int]) -> dict[int, selectors.History]:
     for response in (
         Response.objects.filter(client_id__in_ids=client_ids)
         .order_by("client_id", "submitted_at", "pk")
-        .only("pk", "client_id", "session_id", "submitted_at", "instrument", "respondent", "total")
+        .only(*selectors.RULE_FIELDS)
     ):
         responses[response.client_id].append(response)
     # History keeps each PHQ-9's item 9; the summary reads totals only, so it is not read here.

@@ -113,6 +113,7 @@ def measures_enter(request, client_id: int, code: str):
                 free_text=form.cleaned_data.get("free_text"),
                 respondent=respondent,
                 ip=client_ip(request),
+                instrument=instrument,
             )
         except (InstrumentError, MeasuresError) as refused:
             _refuse(form, refused)

@@ -5,7 +5,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import FilteredRelation, Max, Prefetch, Q
+from django.db.models import F, FilteredRelation, Max, Prefetch, Q, prefetch_related_objects
 from django.utils import timezone
 
 from kithkin.clients.models import Person, display_name, restricted
@@ -125,28 +125,42 @@ class PlanPage:
 
 def plan_page(client, *, today: datetime.date | None = None) -> PlanPage:
     """The plan in use with its versions, current and draft goals, check-ins and the next
-    check-in: nine queries at most."""
+    check-in: six queries at most, one more with earlier plans and one more for a cadence in
+    sessions."""
     today = today or timezone.localdate()
-    plan = current_plan_of(client)
-    earlier = list(
-        Plan.objects.filter(client=client)
-        .exclude(pk=plan.pk if plan else None)
-        .select_related("episode")
-        .order_by("-created_at", "-pk")
-        .prefetch_related(Prefetch("versions", queryset=PlanVersion.objects.order_by("number")))
+    # Every plan of the client at once, newest first. The plan in use is the newest whose
+    # episode is not closed (the rule of services.current_plan_of); the others are earlier.
+    plans = list(
+        Plan.objects.filter(client=client).select_related("episode").order_by("-created_at", "-pk")
+    )
+    plan = next((p for p in plans if p.episode is None or p.episode.phase != "closed"), None)
+    earlier = [p for p in plans if p is not plan]
+    prefetch_related_objects(
+        earlier, Prefetch("versions", queryset=PlanVersion.objects.order_by("number"))
     )
     if plan is None:
         return PlanPage(plan=None, earlier=earlier)
-    versions = list(_versions(plan).order_by("number"))
+    # Who wrote and who signed each version; the page shows no acknowledger's name.
+    versions = list(
+        PlanVersion.objects.filter(plan=plan)
+        .select_related("signed_by", "created_by")
+        .order_by("number")
+    )
     signed = [v for v in versions if v.is_signed]
     current = signed[-1] if signed else None
     draft = next((v for v in versions if not v.is_signed), None)
     with_goals([v for v in (current, draft) if v is not None])
     check_ins = list(
-        CheckIn.objects.filter(plan=plan)
-        .select_related("by", "version", "revision")
-        .order_by("-held_on", "-pk")
+        CheckIn.objects.filter(plan=plan).select_related("by").order_by("-held_on", "-pk")
     )
+    # A check-in reviews a version of this plan, and may revise it into another: both were read
+    # above, so a join would only read and decrypt their sections again.
+    by_pk = {v.pk: v for v in versions}
+    for check_in in check_ins:
+        if check_in.version_id in by_pk:
+            check_in.version = by_pk[check_in.version_id]
+        if check_in.revision_id in by_pk:
+            check_in.revision = by_pk[check_in.revision_id]
     page = PlanPage(
         plan=plan,
         versions=versions,
@@ -158,20 +172,24 @@ def plan_page(client, *, today: datetime.date | None = None) -> PlanPage:
     if current is not None:
         flag_goals(current.goal_list, today=today)
         since = check_ins[0].held_on if check_ins else timezone.localdate(current.signed_at)
+        # Only a cadence in sessions counts the sessions attended since (core.plans).
+        sessions = current.cadence.unit is CadenceUnit.SESSIONS
         page.due = next_check_in(
             cadence=current.cadence,
             since=since,
-            attended_since=attended_after(client.pk, since),
+            attended_since=attended_after(client.pk, since) if sessions else 0,
             today=today,
         )
         page.due_text = due_phrase(page.due, today=today)
         if check_ins:
-            page.latest_progress = {
-                p.goal.number: p
-                for p in GoalProgress.objects.filter(check_in=check_ins[0]).select_related(
-                    "goal", "check_in"
-                )
-            }
+            # The goal's number, not the goal: the page shows the goals of the current version,
+            # and the check-in may have reviewed an earlier one.
+            rows = GoalProgress.objects.filter(check_in=check_ins[0]).annotate(
+                goal_number=F("goal__number")
+            )
+            for row in rows:
+                row.check_in = check_ins[0]
+                page.latest_progress[row.goal_number] = row
         for goal in current.goal_list:
             goal.last_progress = page.latest_progress.get(goal.number)
     if draft is not None:

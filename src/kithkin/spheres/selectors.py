@@ -19,12 +19,7 @@ def therapists_maps(client):
 
 def shared_map(client, map_id: int) -> SphereMap | None:
     """One map of ``client`` as the therapist may see it, or None."""
-    return (
-        SphereMap.objects.filter(pk=map_id, client=client)
-        .exclude(**_CLIENTS_DRAFTS)
-        .select_related("author")
-        .first()
-    )
+    return SphereMap.objects.filter(pk=map_id, client=client).exclude(**_CLIENTS_DRAFTS).first()
 
 
 def latest_home_map(client) -> SphereMap | None:

@@ -49,10 +49,11 @@ def sphere_map(request, client_id: int, map_id: int):
     if the_map.made_by == SphereMap.MadeBy.CLIENT:
         context = {**_panel(client, the_map), "by_client": _client_name(client)}
         return render(request, "spheres/map.html", context)
-    people = list(Person.objects.filter(client=client).order_by("name"))
+    # Ids and names are all the editor shows: the whole rows would decrypt every person's notes.
+    people = tuple(Person.objects.filter(client=client).order_by("name").values_list("pk", "name"))
     context = {
         **_panel(client, the_map),
-        "form": _blank_form(people),
+        "form": _blank_form_html(people),
         "people": people,
         "home": _home(client),
     }

@@ -2,9 +2,9 @@ import re
 
 from django.urls import reverse
 
-# The session and user, the access check and its audit event (client, relationships, savepoint,
-# chain head, event, head update, release). The search itself reads no table.
-QUERIES = 9
+# The session and user, the access check and its audit event (the client with its
+# relationships, chain head, event, head update). The search itself reads no table.
+QUERIES = 6
 
 
 def search(client_record, query="", **params):

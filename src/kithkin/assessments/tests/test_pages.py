@@ -9,11 +9,12 @@ from kithkin.assessments.services import assessment_save
 from kithkin.core.assessments import LEVELS, Findings
 from kithkin.relationships.services import episode_open, episode_transition
 
-# The session and user, the access check and its audit event (client, relationships, savepoint,
-# chain head, event, head update, release), the episodes with their assessments, the version
-# shown, the list of versions, and the policy's answer on whether to show the form. None grows
+# The session and user, the access check and its audit event (the client with its
+# relationships, chain head, event, head update), the episodes with their assessments, the
+# version shown and the list of versions (the policy's answer on whether to show the form
+# asks nothing more). None grows
 # with the codes chosen, the versions kept or the episodes.
-QUERIES = 13
+QUERIES = 9
 
 FINDINGS = Findings(
     presenting_concerns="I've lived with depression for a long time.",

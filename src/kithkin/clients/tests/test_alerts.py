@@ -1,11 +1,15 @@
 """Open measures alerts on the caseload dashboard and the client page: counted per client, risk
 first, gone once acknowledged, and never another practice's."""
 
+import datetime
 import uuid
 
 from django.urls import reverse
+from django.utils import timezone
 
+from kithkin.clients.selectors import ALERT_ORDER
 from kithkin.measures import services
+from kithkin.measures.models import Alert
 
 CASELOAD = reverse("caseload")
 PHQ9_WITH_ITEM9 = {1: 2, 2: 2, 3: 1, 4: 2, 5: 1, 6: 1, 7: 2, 8: 1, 9: 1}
@@ -100,3 +104,56 @@ def test_a_colleagues_client_alert_does_not_show_on_alices_dashboard(world, logi
     raise_alert(world.dave)
     [row] = login(world.alice).get(CASELOAD).context["rows"]
     assert row.client_id == world.carol.pk and row.alerts == 0
+
+
+def an_alert(world, kind, days_ago):
+    """An alert raised by a recorded session, as the silence rules raise them, ``days_ago``."""
+    from kithkin.measures.models import Alert
+    from kithkin.schedule.models import Session
+
+    when = timezone.now() - datetime.timedelta(days=days_ago)
+    session = Session.objects.create(
+        practice=world.practice,
+        client=world.carol,
+        therapist=world.alice,
+        starts_at=when,
+        status=Session.Status.ATTENDED,
+    )
+    return Alert.objects.create(
+        practice=world.practice,
+        client=world.carol,
+        kind=kind,
+        reason="test",
+        session=session,
+        session_number=1,
+        raised_at=when,
+    )
+
+
+def shown_first(client):
+    """The client's open alerts as the page orders them: by kind, risk first, then the newest."""
+    alerts = Alert.objects.filter(client=client, acknowledged_at__isnull=True)
+    newest_first = sorted(alerts, key=lambda a: (-a.raised_at.timestamp(), -a.pk))
+    return [a.pk for a in sorted(newest_first, key=lambda a: ALERT_ORDER[a.kind])]
+
+
+def test_a_risk_alert_older_than_the_others_still_comes_first(world, login):
+    an_alert(world, "risk", days_ago=30)
+    an_alert(world, "not_on_track", days_ago=20)
+    an_alert(world, "low_alliance", days_ago=10)
+    an_alert(world, "not_on_track", days_ago=1)
+    response = login(world.alice).get(client_page(world.carol))
+    shown = response.context["open_alerts"]
+    kinds = ["risk", "low_alliance", "not_on_track", "not_on_track"]
+    assert [alert["kind"] for alert in shown] == kinds
+    assert [alert["pk"] for alert in shown] == shown_first(world.carol)
+
+
+def test_a_backlog_shows_ten_alerts_and_keeps_the_oldest_risk_alert_first(world, login):
+    an_alert(world, "risk", days_ago=60)
+    for n in range(12):
+        an_alert(world, ("not_on_track", "alliance_drop", "no_feedback")[n % 3], days_ago=50 - n)
+    response = login(world.alice).get(client_page(world.carol))
+    shown = response.context["open_alerts"]
+    assert [alert["pk"] for alert in shown] == shown_first(world.carol)[:10]
+    assert shown[0]["kind"] == "risk"

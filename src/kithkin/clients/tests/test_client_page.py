@@ -48,7 +48,7 @@ def test_its_query_count_does_not_grow_with_the_record(world, login, django_asse
     # imported (the link to it) another, whether the latest fit review decided to refer (the
     # link to suggest another therapist) a third, and the episodes (for the road so far) a
     # fourth; with earlier episodes, their scores and maps are two more (test_road_so_far).
-    with django_assert_num_queries(17) as small:
+    with django_assert_num_queries(14) as small:
         alice.get(page(world.carol))
     start = timezone.now() - datetime.timedelta(days=400)
     Session.objects.bulk_create(

@@ -142,7 +142,7 @@ def test_its_query_count_does_not_grow_with_a_busy_caseload(
     alice = login(world.alice)
     alice.get(URL)
     # 15: the open measures alerts are one more.
-    with django_assert_num_queries(15) as small:
+    with django_assert_num_queries(13) as small:
         alice.get(URL)
     for n in range(25):
         other = another_client(world, f"C{n:02d}")

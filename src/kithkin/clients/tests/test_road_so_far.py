@@ -24,8 +24,8 @@ PHQ9_MODERATE = {1: 2, 2: 2, 3: 1, 4: 2, 5: 1, 6: 1, 7: 1, 8: 1, 9: 0}  # 11
 PHQ9_SEVERE = {1: 3, 2: 3, 3: 3, 4: 3, 5: 2, 6: 2, 7: 2, 8: 2, 9: 0}  # 20
 THEMES = "Finding her voice with Diane"
 PRIVATE = "She reminds me of my sister; watch my wish to rescue"
-# The client page's own 17 (test_client_page), and the earlier episodes' scores and maps.
-QUERIES = 17 + 2
+# The client page's own 14 (test_client_page), and the earlier episodes' scores and maps.
+QUERIES = 14 + 2
 
 
 def days_ago(n: int, hour: int = 15) -> datetime.datetime:

@@ -487,3 +487,39 @@ def test_the_queries_do_not_grow_with_the_rows(record, fhir, django_assert_num_q
     _more(record, 30)
     with django_assert_num_queries(few):
         assert fhir(path, "alice").status_code == 200
+
+
+# Every read by id asks for the token (with its user) and the client (with the therapists of
+# its open relationships and any restriction), then appends its audit event: the chain's head,
+# the event, the new head.
+AUDITED_ACCESS = 2 + 3
+
+
+@pytest.mark.parametrize(
+    ("path", "own"),
+    [
+        ("Patient/{carol}", 0),
+        # The session whole with its client's id, its attendees, the episodes it may fall in,
+        # and the client's people for the guard.
+        ("Encounter/{session}", 4),
+        # The goal whole with its client's id, and the client's people.
+        ("Goal/{goal}", 2),
+    ],
+)
+def test_a_read_by_id_asks_for_the_access_check_and_its_own_rows_alone(
+    record, fhir, django_assert_num_queries, path, own
+):
+    path = path.format(carol=record.carol.pk, session=record.session.pk, goal=record.goal.pk)
+    fhir(path, "alice")  # the token's last use is written once a minute: not counted below
+    with django_assert_num_queries(AUDITED_ACCESS + own):
+        assert fhir(path, "alice").status_code == 200
+
+
+def test_a_session_cookie_beside_the_token_is_never_read(
+    record, fhir, login, django_assert_num_queries
+):
+    path = f"Patient/{record.carol.pk}"
+    fhir(path, "alice")  # the token's last use: not counted below
+    login(record.alice)  # a browser's session cookie goes along with the token
+    with django_assert_num_queries(AUDITED_ACCESS):
+        assert fhir(path, "alice").status_code == 200

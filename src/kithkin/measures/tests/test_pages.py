@@ -160,6 +160,25 @@ def test_the_therapist_enters_an_office_response_and_her_own_alliance_rating(
     assert not Alert.objects.filter(response=mine).exists()
 
 
+def test_an_office_response_costs_a_constant_number_of_queries(
+    world, login, attended, submit, django_assert_num_queries
+):
+    alice = login(world.alice)
+    attended(1)
+    alice.post(url("measures_enter", world, "phq9"), {"key": key(), **items(PHQ9_MILD)})
+    # The practice's instruments are read once, by the view: the service is handed the one it
+    # names rather than reading them again.
+    with django_assert_num_queries(27) as few:
+        sent = alice.post(url("measures_enter", world, "phq9"), {"key": key(), **items(PHQ9_MILD)})
+    assert sent.status_code == 302
+    for session in attended(20):
+        submit("phq9", PHQ9_MILD, session=session)
+        submit("alliance", alliance(9), session=session)
+    with django_assert_num_queries(len(few.captured_queries)):
+        sent = alice.post(url("measures_enter", world, "phq9"), {"key": key(), **items(PHQ9_MILD)})
+    assert sent.status_code == 302
+
+
 def test_an_answer_out_of_range_answers_422_with_the_reason_and_saves_nothing(world, login):
     refused = login(world.alice).post(
         url("measures_enter", world, "phq9"), {"key": key(), **items({**PHQ9_MODERATE, 4: 7})}

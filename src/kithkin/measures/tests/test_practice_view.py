@@ -273,9 +273,9 @@ def test_the_practice_view_reads_the_same_number_of_queries_for_more_clients(
     assert "7.1 out of 10 (7 check-ins)" in line(page.content.decode(), "Bob Example")
 
 
-# The session and the user; the audit append (a savepoint, the chain head, the event, the head's
-# update, the release); the summaries, the closed episodes and the therapists' names.
-QUERIES = 10
+# The session and the user; the audit append (the chain head, the event, the head's update);
+# the summaries, the closed episodes and the therapists' names.
+QUERIES = 8
 
 
 def test_recording_a_session_updates_the_summary_in_its_transaction(world, attended, submit):

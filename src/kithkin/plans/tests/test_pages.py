@@ -381,6 +381,23 @@ def test_page_queries_do_not_grow_with_goals_or_versions(world, login, signed, t
     assert measure() == few
 
 
+def test_the_plan_page_reads_in_twelve_queries_whatever_its_history(
+    world, login, signed, today, mother, django_assert_num_queries
+):
+    alice = login(world.alice)
+    grow(world, signed, today, goals=1, versions=1, mother=mother)
+    alice.get(url("plan", world))  # the first visit also touches the session
+    # 12: the session, the user, the client with its therapists, the audit event (three); then
+    # the plans with their episodes, the versions, the goals, their partners, the check-ins and
+    # the last check-in's progress.
+    with django_assert_num_queries(12):
+        alice.get(url("plan", world))
+    grow(world, signed, today, goals=12, versions=6, mother=mother)
+    with django_assert_num_queries(12):
+        response = alice.get(url("plan", world))
+    assert len(response.context["page"].versions) == 8
+
+
 def test_a_draft_page_with_its_forms_does_not_grow_with_goals(world, login, draft, today, mother):
     alice = login(world.alice)
     services.goal_add(version=draft, by=world.alice, goal=a_goal(today, partner_ids=(mother.pk,)))

@@ -10,11 +10,11 @@ from kithkin.relationships.services import episode_open, episode_transition
 from kithkin.schedule.models import Session
 
 TODAY = datetime.date(2026, 11, 20)
-# The session and user, the access check and its audit event (savepoint, chain head, event,
-# head update, release), six reads (relationships, episodes with their reviews and lapses,
+# The session and user, the access check (the client with its relationships) and its audit
+# event (chain head, event, head update), five reads (episodes with their reviews and lapses,
 # transitions, sessions, referrals, the inquiry) and the policy's answer on whether to show the
 # forms. None grows with the journey.
-QUERIES = 16
+QUERIES = 12
 
 
 def at(day: datetime.date, hour: int = 10) -> datetime.datetime:

@@ -6,9 +6,9 @@ from django.utils import timezone
 from kithkin.core.schedule import Week
 from kithkin.schedule.models import Session
 
-# The session and user, the visit's audit event (savepoint, chain head, event, head update,
-# release) and the week's sessions with their clients' names, whatever their number.
-QUERIES = 8
+# The session and user, the visit's audit event (chain head, event, head update) and the
+# week's sessions with their clients' names, whatever their number.
+QUERIES = 6
 
 
 def at(day: datetime.date, hour: int) -> datetime.datetime:

@@ -22,10 +22,10 @@ from kithkin.schedule.models import CalendarFeed, Session, SessionAttendee
 
 DAY = datetime.timedelta(days=1)
 # The feed and its user; the sessions; the check-ins held; the caseload and its plans in use;
-# the fetch's audit event (savepoint, chain head, event, head update, release).
-FEED_QUERIES = 10
-# The session and user, the visit's audit event (five), the feed, the clients with their codes.
-PAGE_QUERIES = 9
+# the fetch's audit event (chain head, event, head update).
+FEED_QUERIES = 8
+# The session and user, the visit's audit event (three), the feed, the clients with their codes.
+PAGE_QUERIES = 7
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,7 @@ from kithkin.schedule.tests.conftest import soon
 WHEN = "%Y-%m-%dT%H:%M"
 # The session and user, the access check and its audit event, the sessions, their attendees
 # with their people, and the policy's answer on whether to show the forms.
-QUERIES = 12
+QUERIES = 8
 
 
 def sessions_url(world):
