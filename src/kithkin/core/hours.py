@@ -97,9 +97,11 @@ def _working_time(
 def waited_beyond(
     start: datetime.datetime, now: datetime.datetime, *, hours: Hours, working_days: int = 1
 ) -> bool:
-    """Whether more than ``working_days`` full working days of working time have passed."""
-    limit = datetime.timedelta(seconds=working_days * hours.day_seconds)
-    return _working_time(start, now, hours) > limit
+    """Whether ``now`` is past the :func:`deadline`: more than ``working_days`` full working days
+    of working time have passed, or exactly that many and the day they ended on is over. An
+    inquiry due by Monday 17:00 is overdue that evening, not only once Tuesday's hours begin."""
+    _require_aware(start, now)
+    return now > deadline(start, hours=hours, working_days=working_days)
 
 
 def deadline(start: datetime.datetime, *, hours: Hours, working_days: int = 1) -> datetime.datetime:

@@ -2,7 +2,7 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from kithkin.core.hours import (
@@ -90,6 +90,7 @@ def test_a_practice_that_works_saturdays_counts_them():
         ("2026-03-04 10:00", "2026-03-05 10:00", False),  # exactly one working day
         ("2026-03-04 10:00", "2026-03-05 10:01", True),
         ("2026-03-06 19:00", "2026-03-09 16:59", False),  # Friday night: Monday is day one
+        ("2026-03-06 19:00", "2026-03-09 17:30", True),  # past Monday 17:00, its answer-by
         ("2026-03-06 19:00", "2026-03-10 09:01", True),
         ("2026-03-06 12:00", "2026-03-09 12:01", True),  # Friday noon to Monday noon
     ],
@@ -175,6 +176,12 @@ def test_the_deadline_is_one_working_day_on(received, answer_by):
 
 
 @given(moments, moments)
+# Found by Hypothesis: a day ending exactly on the deadline (Thursday 17:00 in New York), asked
+# that evening. Overdue, as the deadline says.
+@example(
+    start=datetime.datetime(2026, 1, 15, tzinfo=datetime.UTC),
+    now=datetime.datetime(2026, 1, 16, tzinfo=datetime.UTC),
+)
 def test_the_deadline_is_where_waited_beyond_turns_true(start, now):
     answer_by = deadline(start, hours=OFFICE)
     assert waited_beyond(start, now, hours=OFFICE) is (now > answer_by)
