@@ -78,12 +78,12 @@ def test_each_practice_is_measured_by_its_own_hours_and_zone(world, friday_eveni
     # Elsewhere keeps UTC: received Monday 09:00 UTC, its working day is over at 17:00 UTC.
     monday_nine_utc = datetime.datetime(2026, 3, 9, 9, 0, tzinfo=datetime.UTC)
     Inquiry.objects.filter(pk=other.pk).update(received_at=monday_nine_utc)
-    # Tuesday 08:00 in New York is 12:00 UTC: Lee has waited a working day and three hours;
-    # Robin exactly one working day (all of Monday), which is not yet more than one.
-    assert services.inquiries_mark_overdue(now=at("2026-03-10 08:00")) == 1
+    # Monday 16:00 in New York is 20:00 UTC: Lee's working day ran out at 17:00 UTC; Robin's
+    # (all of Monday in New York) has an hour to go.
+    assert services.inquiries_mark_overdue(now=at("2026-03-09 16:00")) == 1
     assert Inquiry.objects.get(overdue_at__isnull=False) == other
-    # Tuesday 10:00 New York: Robin's is too.
-    assert services.inquiries_mark_overdue(now=at("2026-03-10 10:00")) == 1
+    # Monday 17:30 New York: Robin's answer-by has passed too, though no more working time has.
+    assert services.inquiries_mark_overdue(now=at("2026-03-09 17:30")) == 1
     other.refresh_from_db()
     assert other.overdue_at == datetime.datetime(2026, 3, 9, 17, 0, tzinfo=datetime.UTC)
     events = AuditEvent.objects.filter(action="inquiry.overdue")
