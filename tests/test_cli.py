@@ -87,6 +87,12 @@ def test_serve_starts_gunicorn_answering_health_checks(installation, tmp_path):
         status, _, body = get(f"{base}/nope")
         assert status == 404
         assert "We could not find that page" in body
+        # Each of the two workers listens on its own socket (gunicorn's --reuse-port), so the
+        # kernel spreads keep-alive connections over both, not all onto whichever woke first.
+        deadline = time.monotonic() + 20
+        while listening_sockets(port) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert listening_sockets(port) == 2
     finally:
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)
@@ -100,6 +106,14 @@ def test_serve_starts_gunicorn_answering_health_checks(installation, tmp_path):
             log.close()
     assert server.returncode == 0, (tmp_path / "serve.log").read_text()
     assert not process_group_alive(server.pid), "gunicorn workers outlived their master"
+
+
+def listening_sockets(port: int) -> int:
+    """The sockets listening on 127.0.0.1:``port``, from the kernel's own table."""
+    wanted = f"0100007F:{port:04X}"
+    with open("/proc/net/tcp") as table:
+        rows = [line.split() for line in table.readlines()[1:]]
+    return sum(1 for row in rows if row[1] == wanted and row[3] == "0A")  # 0A: LISTEN
 
 
 def test_demo_is_refused_in_production_mode(installation):

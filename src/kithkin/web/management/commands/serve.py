@@ -36,6 +36,12 @@ class Command(BaseCommand):
             # control socket under ~/.gunicorn would make them collide.
             "--no-control-socket",
         ]
+        if os.environ.get("KITHKIN_REUSE_PORT", "1") != "0":
+            # Each worker listens on its own socket and the kernel spreads new connections
+            # over them. On one shared socket, the worker that wakes first accepts every
+            # keep-alive connection there is (nginx's upstream pool, a load generator's), and the
+            # other workers' cores idle: 16 connections ran 15 to 1 (docs/performance.md).
+            argv.append("--reuse-port")
         self.stdout.write(f"Serving Kithkin on http://{host}:{port}/")
         self.stdout.flush()
         # exec, so signals reach gunicorn directly and no idle parent lingers.
