@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-long bench bench-measures bench-fhir bench-export bench-release bench-load lint lock clean
+.PHONY: install run test test-long bench bench-measures bench-fhir bench-export bench-release bench-load bench-floor lint lock clean
 
 install: $(STAMP)
 
@@ -45,6 +45,10 @@ bench-fhir: install
 # Issue 10: the real server under a 90/10 mix on the large practice, then 64 writers.
 bench-load: install
 	@$(BIN)/python bench/load.py
+
+# What a request costs before a page does any work: the ladder under issue 10's load target.
+bench-floor: install
+	@$(BIN)/python bench/floor.py
 
 lint: install
 	$(BIN)/ruff check .
