@@ -108,6 +108,21 @@ def test_serve_starts_gunicorn_answering_health_checks(installation, tmp_path):
     assert not process_group_alive(server.pid), "gunicorn workers outlived their master"
 
 
+def test_serve_refuses_a_port_another_server_listens_on(installation):
+    # Each worker's socket shares its port with any other that asks to, so without this
+    # check a second server would start and quietly take half of the first one's connections.
+    with socket.socket() as other:
+        # As a worker of another `kithkin serve` listens: the one case the kernel would allow.
+        other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        result = installation.kithkin("serve", "--host", "127.0.0.1", "--port", str(port))
+    assert result.returncode != 0
+    assert f"127.0.0.1:{port} is already in use" in result.stderr
+    assert "Serving Kithkin" not in result.stdout
+
+
 def listening_sockets(port: int) -> int:
     """The sockets listening on 127.0.0.1:``port``, from the kernel's own table."""
     wanted = f"0100007F:{port:04X}"

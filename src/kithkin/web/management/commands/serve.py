@@ -1,7 +1,9 @@
+import errno
 import os
+import socket
 import sys
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
@@ -37,6 +39,7 @@ class Command(BaseCommand):
             "--no-control-socket",
         ]
         if os.environ.get("KITHKIN_REUSE_PORT", "1") != "0":
+            refuse_if_taken(host, port)
             # Each worker listens on its own socket and the kernel spreads new connections
             # over them. On one shared socket, the worker that wakes first accepts every
             # keep-alive connection there is (nginx's upstream pool, a load generator's), and the
@@ -46,3 +49,26 @@ class Command(BaseCommand):
         self.stdout.flush()
         # exec, so signals reach gunicorn directly and no idle parent lingers.
         os.execv(sys.executable, argv)  # noqa: S606
+
+
+def refuse_if_taken(host: str, port: int) -> None:
+    """Sockets with SO_REUSEPORT share a port with any other that has it, so a second Kithkin
+    started on the same port by the same user would quietly take half of its connections,
+    perhaps serving another database. A bind without it fails while anything listens there."""
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    probe = socket.socket(family, kind, proto)
+    try:
+        # As gunicorn's own: a port whose last server has just stopped (TIME_WAIT) is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind(address)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise CommandError(
+                f"{host}:{port} is already in use: another server listens there. Stop it, or "
+                "choose another port with --port."
+            ) from error
+        raise
+    finally:
+        probe.close()
