@@ -30,10 +30,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from cpu import Window
+from cpu import Window, cpu_per_request
 from measures import script
 from run import ROOT, VAR, Source, bench_env, checkout, kithkin, machine, probe, run, say
 from web import BenchError, Server, free_port
@@ -63,11 +62,7 @@ end
 
 
 class Target:
-    """The one database this benchmark uses, in the shape run.py's helpers take."""
-
-    name = "sqlite"
-    label = "SQLite"
-    backend_pids: set = set()
+    """The one database this benchmark uses, as run.py's bench_env takes it."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -97,8 +92,6 @@ def prepare_in_bench_env() -> dict:
 
 def cpu_in_bench_env(prepared: dict, repeat: int) -> dict:
     """Each rung answered ``repeat`` times in this process: the mean CPU ms of one request."""
-    import statistics
-
     from django.test import Client as Browser
 
     found = {}
@@ -107,19 +100,13 @@ def cpu_in_bench_env(prepared: dict, repeat: int) -> dict:
         if signed_in:
             browser.cookies["sessionid"] = prepared["sessionid"]
         url = path.format(client=prepared["client"])
-        samples = []
-        for n in range(WARMUP + repeat):
-            started = time.process_time()
+
+        def send(browser=browser, url=url):
             answer = browser.get(url)
-            spent = (time.process_time() - started) * 1000
             if answer.status_code != 200:
                 raise RuntimeError(f"{url}: {answer.status_code}")
-            if n >= WARMUP:
-                samples.append(spent)
-        found[name] = {
-            "mean_ms": round(statistics.fmean(samples), 2),
-            "p50_ms": round(statistics.median(samples), 2),
-        }
+
+        found[name] = cpu_per_request(send, warmup=WARMUP, repeat=repeat)
     return found
 
 
@@ -138,7 +125,7 @@ def in_bench_env(env: dict, source: Source, *args: str) -> dict:
     return json.loads(out.splitlines()[-1])
 
 
-def wrk(port: int, path: str, cookie: str | None, args) -> dict:
+def wrk(port: int, path: str, cookie: str | None, connections: int, seconds: float) -> dict:
     wrk_bin = shutil.which("wrk")
     if wrk_bin is None:
         raise BenchError("wrk is not installed (apt-get install -y wrk)")
@@ -146,7 +133,7 @@ def wrk(port: int, path: str, cookie: str | None, args) -> dict:
         lua.write(WRK_SCRIPT)
     # wrk gives up on an answer after 2 s by default and counts it an error; the load test
     # waits 30 s (bench/loadgen.py), so an error here is the server's, and slowness is in p99.
-    argv = [wrk_bin, "-t2", f"-c{args.connections}", f"-d{args.seconds:.0f}s", "--timeout", "30s"]
+    argv = [wrk_bin, "-t2", f"-c{connections}", f"-d{seconds:.0f}s", "--timeout", "30s"]
     argv += ["-s", lua.name]
     if cookie:
         argv += ["-H", f"Cookie: sessionid={cookie}"]
@@ -183,10 +170,10 @@ def measure(source: Source, args) -> dict:
             url = template.format(client=prepared["client"])
             cookie = prepared["sessionid"] if signed_in else None
             say(f"{name}: warming up, then wrk on {args.connections} connections")
-            wrk(port, url, cookie, argparse.Namespace(connections=4, seconds=3))
+            wrk(port, url, cookie, connections=4, seconds=3)
             window = Window(server.pid, set)
             window.start()
-            load = wrk(port, url, cookie, args)
+            load = wrk(port, url, cookie, args.connections, args.seconds)
             window.stop()
             rungs.append({"name": name, "path": url, **cpu[name], **load, "cpu": window.report()})
             say(

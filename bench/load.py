@@ -43,7 +43,7 @@ import time
 from pathlib import Path
 
 import fhir_reads
-from cpu import Window
+from cpu import Window, cpu_per_request
 from loadgen import HOST, MIX, WRITES_ONLY, agents_for, drive
 from measures import script, stream, update_marker
 from run import (
@@ -182,7 +182,6 @@ def cpu_in_bench_env(prepared: dict, repeat: int) -> dict:
     server's), without HTTP, gunicorn or the load generator. The weighted mean bounds what
     the machine can serve: at best its cores x 1,000 / mean ms requests a second."""
     import random
-    import statistics
 
     from django.test import Client as Browser
 
@@ -193,15 +192,16 @@ def cpu_in_bench_env(prepared: dict, repeat: int) -> dict:
         # The host the server is reached at, which every installation allows.
         browser = Browser(HTTP_HOST=HOST)
         browser.cookies["sessionid"] = agent.cookies["sessionid"]
-        samples = []
-        for n in range(3 + repeat):  # three to warm each route's code and caches
-            method, path, headers, body = route.build(agent, rng)
+        # Built before the timing starts, so only the answer is timed.
+        built = iter([route.build(agent, rng) for _ in range(3 + repeat)])
+
+        def send(route=route, browser=browser, built=built):
+            method, path, headers, body = next(built)
             extra = {
                 f"HTTP_{name.upper().replace('-', '_')}": value
                 for name, value in headers.items()
                 if name not in ("Cookie", "Content-Type")
             }
-            started = time.process_time()
             answer = browser.generic(
                 method,
                 path,
@@ -209,16 +209,12 @@ def cpu_in_bench_env(prepared: dict, repeat: int) -> dict:
                 content_type=headers.get("Content-Type", "application/octet-stream"),
                 **extra,
             )
-            spent = (time.process_time() - started) * 1000
             if answer.status_code != route.expect:
                 raise RuntimeError(f"{route.name} {path}: {answer.status_code}")
-            if n >= 3:
-                samples.append(spent)
-        routes[route.name] = {
-            "weight": route.weight,
-            "mean_ms": round(statistics.fmean(samples), 2),
-            "p50_ms": round(statistics.median(samples), 2),
-        }
+
+        # three to warm each route's code and caches
+        timed = cpu_per_request(send, warmup=3, repeat=repeat)
+        routes[route.name] = {"weight": route.weight, **timed}
     weights = sum(r["weight"] for r in routes.values())
     mean = sum(r["weight"] * r["mean_ms"] for r in routes.values()) / weights
     cores = os.cpu_count() or 1
